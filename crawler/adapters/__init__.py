@@ -1,0 +1,1 @@
+"""List-page adapters, one module per CMS family."""

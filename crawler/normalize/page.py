@@ -1,0 +1,69 @@
+"""A decoded, parsed page: the input every extraction step reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from crawler.normalize.challenge import is_challenge
+from crawler.normalize.decode import decode_html
+from crawler.normalize.model import ExtractionError
+
+_MIN_HTML_BYTES = 32
+
+
+@dataclass
+class Page:
+    """One article page. ``tree`` is parsed by Lexbor, an HTML5 parser as robust as a browser's:
+    stray ``</html>``/``</body>`` from server-side includes do not lose the body."""
+
+    url: str
+    html: str
+    encoding: str
+    tree: LexborHTMLParser
+    _metas: dict[str, str] | None = field(default=None, repr=False)
+
+    @property
+    def metas(self) -> dict[str, str]:
+        """`<meta name|property|itemprop=... content=...>`, names lower-cased, empty values skipped.
+
+        The first non-empty value of a name wins.
+        """
+        if self._metas is None:
+            metas: dict[str, str] = {}
+            for node in self.tree.css("meta"):
+                attrs = node.attributes
+                name = attrs.get("name") or attrs.get("property") or attrs.get("itemprop")
+                content = (attrs.get("content") or "").strip()
+                if name and content and content.lower() != "null":
+                    metas.setdefault(name.strip().lower(), content)
+            self._metas = metas
+        return self._metas
+
+    def meta(self, *names: str) -> str | None:
+        """The first of ``names`` (case-insensitive) the page has a non-empty meta for."""
+        for name in names:
+            value = self.metas.get(name.lower())
+            if value:
+                return value
+        return None
+
+    @property
+    def body(self) -> LexborNode | None:
+        return self.tree.body
+
+
+def parse_page(data: bytes, url: str, http_charset: str | None = None) -> Page:
+    """Decode and parse page bytes; a challenge, empty or non-HTML answer is an ExtractionError."""
+    if len(data.strip()) < _MIN_HTML_BYTES:
+        raise ExtractionError("empty", f"the page holds {len(data)} bytes")
+    if is_challenge(data):
+        raise ExtractionError("challenge", "an anti-bot challenge page, not content")
+    if data.lstrip()[:5] == b"%PDF-":
+        raise ExtractionError("not_html", "the URL answers with a PDF document, not a page")
+    text, encoding = decode_html(data, http_charset)
+    tree = LexborHTMLParser(text)
+    if tree.body is None:
+        raise ExtractionError("not_html", "no HTML body could be parsed")
+    return Page(url=url, html=text, encoding=encoding, tree=tree)

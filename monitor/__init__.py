@@ -1,0 +1,1 @@
+"""eduwatch's service half: configuration, store, change detection, alerts, scheduler, CLI."""

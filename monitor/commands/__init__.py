@@ -1,0 +1,1 @@
+"""One module per `eduwatch` sub-command; each exposes ``register(subparsers)``."""
