@@ -58,10 +58,10 @@ def decode_html(data: bytes, http_charset: str | None = None) -> tuple[str, str]
     except UnicodeDecodeError:
         pass
     declared = canonical_codec(declared_charset(data))
-    for codec in (http_codec, declared, "gb18030"):
-        if codec and codec != "utf-8":
+    for candidate in (http_codec, declared, "gb18030"):
+        if candidate and candidate != "utf-8":
             try:
-                return data.decode(codec), codec
+                return data.decode(candidate), candidate
             except UnicodeDecodeError:
                 continue
     return data.decode("gb18030", errors="replace"), "gb18030"

@@ -1,0 +1,1 @@
+"""Site YAML -> typed, validated models; see `crawler.sites` for the public names."""

@@ -1,0 +1,86 @@
+"""`eduwatch check-config [--config DIR]`: validate the configuration folder, all errors at once."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from crawler.sites import ConfigError, load_sites
+from monitor.cli import add_command
+
+EXIT_OK = 0
+EXIT_INVALID = 2
+
+
+@dataclass(frozen=True, slots=True)
+class CheckReport:
+    """What one checker found: a summary part (`32 sites, 97 columns, 32 enabled`) and errors."""
+
+    summary: str | None
+    errors: tuple[ConfigError, ...] = ()
+
+
+ConfigChecker = Callable[[Path], CheckReport]
+
+
+def check_sites(config_dir: Path) -> CheckReport:
+    """`config_dir/sites/*.yaml`."""
+    result = load_sites(config_dir)
+    return CheckReport(summary=result.summary(), errors=result.errors)
+
+
+# Every part of the configuration folder that has a loader has a checker here, run in order.
+# Later issues append theirs (e.g. one for eduwatch.yaml, one for subscribers.yaml): a function
+# of the configuration folder that returns a CheckReport.
+CONFIG_CHECKERS: list[ConfigChecker] = [check_sites]
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = add_command(
+        subparsers, "check-config", "validate the configuration folder and report every error"
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    return check_config(args.config, sys.stdout, sys.stderr)
+
+
+def check_config(config_dir: Path, out: TextIO, err: TextIO) -> int:
+    """Print each error as `file:line: key: what was expected` (exit 2), or a summary (exit 0)."""
+    summaries: list[str] = []
+    errors: list[ConfigError] = []
+    for checker in CONFIG_CHECKERS:
+        report = checker(config_dir)
+        errors.extend(report.errors)
+        if report.summary:
+            summaries.append(report.summary)
+    for error in errors:
+        print(error.render(display_path(error.file)), file=out)
+    if errors:
+        files = len({error.file for error in errors})
+        print(
+            f"eduwatch check-config: {_count(len(errors), 'error')} in {_count(files, 'file')}",
+            file=err,
+        )
+        return EXIT_INVALID
+    print(f"{'; '.join(summaries)}: OK", file=out)
+    return EXIT_OK
+
+
+def display_path(path: Path) -> str:
+    """The path relative to the working folder when it lies inside it, else as given."""
+    if not path.is_absolute():
+        return str(path)
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"

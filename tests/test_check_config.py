@@ -1,0 +1,116 @@
+"""`eduwatch check-config`: each error as file:line: key: expected (exit 2), or a summary."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from crawler.sites import ConfigError, load_sites
+from monitor.cli import main
+from monitor.commands import check_config
+from tests.paths import ROOT
+from tests.test_sites import EXPECTED_ERRORS, GOOD, broken_folder, write_site
+
+VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
+
+
+def test_the_shipped_configuration_is_valid(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check-config", "--config", str(ROOT / "config")]) == 0
+    columns = sum(len(site.columns) for site in load_sites(ROOT / "config").sites)
+    assert capsys.readouterr().out == f"32 sites, {columns} columns, 32 enabled: OK\n"
+
+
+def test_errors_exit_2_with_one_line_each(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken_folder(tmp_path)
+    assert main(["check-config", "--config", str(tmp_path)]) == 2
+    captured = capsys.readouterr()
+    lines = captured.out.splitlines()
+    assert len(lines) == len(EXPECTED_ERRORS)
+    for line, (name, number, key, words) in zip(lines, EXPECTED_ERRORS, strict=True):
+        assert line.startswith(f"{tmp_path}/sites/{name}:{number}: {key}: "), line
+        assert words in line
+    assert captured.err == f"eduwatch check-config: {len(lines)} errors in 12 files\n"
+
+
+def test_a_valid_folder_exits_0_with_a_summary(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_site(tmp_path, "good.yaml", GOOD + "enabled: false\n")
+    assert main(["check-config", "--config", str(tmp_path)]) == 0
+    assert capsys.readouterr().out == "1 site, 1 column, 0 enabled: OK\n"
+
+
+def test_a_missing_folder_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check-config", "--config", str(tmp_path / "absent")]) == 2
+    out = capsys.readouterr().out
+    assert out == f"{tmp_path}/absent/sites: (file): expected a folder of site files (<id>.yaml)\n"
+
+
+def test_eduwatch_config_is_honoured(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_site(tmp_path / "from-env", "good.yaml", GOOD.replace("http://", "gopher://"))
+    write_site(tmp_path / "config", "good.yaml", GOOD)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("EDUWATCH_CONFIG", str(tmp_path / "from-env"))
+    assert main(["check-config"]) == 2
+    assert capsys.readouterr().out.startswith("from-env/sites/good.yaml:7: columns[0].url: ")
+    monkeypatch.delenv("EDUWATCH_CONFIG")
+    assert main(["check-config"]) == 0  # ./config
+    assert capsys.readouterr().out == "1 site, 1 column, 1 enabled: OK\n"
+
+
+def test_later_checkers_join_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_site(tmp_path, "good.yaml", GOOD)
+    service_file = tmp_path / "eduwatch.yaml"
+
+    def check_service(config_dir: Path) -> check_config.CheckReport:
+        errors = (ConfigError(config_dir / "eduwatch.yaml", 3, "store.url", "expected a URL"),)
+        return check_config.CheckReport("1 store", errors if service_file.exists() else ())
+
+    checkers = [*check_config.CONFIG_CHECKERS, check_service]
+    monkeypatch.setattr(check_config, "CONFIG_CHECKERS", checkers)
+    assert main(["check-config", "--config", str(tmp_path)]) == 0
+    assert capsys.readouterr().out == "1 site, 1 column, 1 enabled; 1 store: OK\n"
+    service_file.write_text("store:\n  url: nope\n", "utf-8")
+    assert main(["check-config", "--config", str(tmp_path)]) == 2
+    assert capsys.readouterr().out == f"{tmp_path}/eduwatch.yaml:3: store.url: expected a URL\n"
+
+
+def test_the_real_command_in_a_subprocess(tmp_path: Path) -> None:
+    broken_folder(tmp_path / "config")
+    write_site(tmp_path / "config", "zh.yaml", GOOD.replace("good", "zh").replace("notice", "通知"))
+    python = VENV_PYTHON if VENV_PYTHON.exists() else Path(sys.executable)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "LC_ALL": "C"}
+    env.pop("EDUWATCH_CONFIG", None)
+    run = subprocess.run(
+        [str(python), "-m", "monitor", "check-config", "--config", "config"],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=tmp_path,
+        env=env,
+        check=False,
+        timeout=60,
+    )
+    assert run.returncode == 2, run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[1] == (
+        "config/sites/beijing.yaml:5: colour: unknown key; expected one of: id, name, authority, "
+        "enabled, adapter, columns, list, article, options, max_pages, render, schedule, delay, "
+        "concurrency, obey_robots, encoding, headers"
+    )
+    assert "config/sites/syntax.yaml:4: (file): expected valid YAML" in lines[14]
+    assert lines[-1] == (
+        "config/sites/zh.yaml:8: columns[0].category: "
+        "expected 'news', 'notice' or 'policy', got '通知'"
+    )
+    assert run.stderr == "eduwatch check-config: 17 errors in 13 files\n"
