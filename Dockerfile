@@ -3,7 +3,8 @@ FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    EDUWATCH_CONFIG=/app/config
+    EDUWATCH_CONFIG=/app/config \
+    EDUWATCH_DATABASE_URL=sqlite:////data/eduwatch.sqlite
 
 WORKDIR /app
 COPY pyproject.toml README.md scrapy.cfg ./

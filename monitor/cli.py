@@ -10,7 +10,12 @@ from importlib import import_module
 from pathlib import Path
 
 # Each module's `register(subparsers)` adds its sub-command, with `func=handler(args) -> int`.
-COMMAND_MODULES = ("monitor.commands.extract",)
+COMMAND_MODULES = (
+    "monitor.commands.extract",
+    "monitor.commands.check_config",
+    "monitor.commands.db",
+    "monitor.commands.articles",
+)
 
 DEFAULT_CONFIG_DIR = "./config"
 

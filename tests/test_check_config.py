@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.sites import ConfigError, load_sites
+from crawler.sites import load_sites
 from monitor.cli import main
-from monitor.commands import check_config
 from tests.paths import ROOT
 from tests.test_sites import EXPECTED_ERRORS, GOOD, broken_folder, write_site
 
@@ -21,7 +20,8 @@ VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
 def test_the_shipped_configuration_is_valid(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check-config", "--config", str(ROOT / "config")]) == 0
     columns = sum(len(site.columns) for site in load_sites(ROOT / "config").sites)
-    assert capsys.readouterr().out == f"32 sites, {columns} columns, 32 enabled: OK\n"
+    summary = f"32 sites, {columns} columns, 32 enabled; eduwatch.yaml: sqlite database: OK\n"
+    assert capsys.readouterr().out == summary
 
 
 def test_errors_exit_2_with_one_line_each(
@@ -66,23 +66,19 @@ def test_eduwatch_config_is_honoured(
     assert capsys.readouterr().out == "1 site, 1 column, 1 enabled: OK\n"
 
 
-def test_later_checkers_join_the_run(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_eduwatch_yaml_is_checked_too(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write_site(tmp_path, "good.yaml", GOOD)
     service_file = tmp_path / "eduwatch.yaml"
-
-    def check_service(config_dir: Path) -> check_config.CheckReport:
-        errors = (ConfigError(config_dir / "eduwatch.yaml", 3, "store.url", "expected a URL"),)
-        return check_config.CheckReport("1 store", errors if service_file.exists() else ())
-
-    checkers = [*check_config.CONFIG_CHECKERS, check_service]
-    monkeypatch.setattr(check_config, "CONFIG_CHECKERS", checkers)
+    service_file.write_text("database:\n  url: sqlite:///x.sqlite\n", "utf-8")
     assert main(["check-config", "--config", str(tmp_path)]) == 0
-    assert capsys.readouterr().out == "1 site, 1 column, 1 enabled; 1 store: OK\n"
-    service_file.write_text("store:\n  url: nope\n", "utf-8")
+    assert (
+        capsys.readouterr().out
+        == "1 site, 1 column, 1 enabled; eduwatch.yaml: sqlite database: OK\n"
+    )
+    service_file.write_text("database:\n  url: sqlite:///x.sqlite\nstore:\n  url: nope\n", "utf-8")
     assert main(["check-config", "--config", str(tmp_path)]) == 2
-    assert capsys.readouterr().out == f"{tmp_path}/eduwatch.yaml:3: store.url: expected a URL\n"
+    out = capsys.readouterr().out
+    assert out.startswith(f"{tmp_path}/eduwatch.yaml:3: store: unknown key")
 
 
 def test_the_real_command_in_a_subprocess(tmp_path: Path) -> None:

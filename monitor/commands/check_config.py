@@ -11,6 +11,7 @@ from typing import TextIO
 
 from crawler.sites import ConfigError, load_sites
 from monitor.cli import add_command
+from monitor.config import CONFIG_FILE, check_service_config
 
 EXIT_OK = 0
 EXIT_INVALID = 2
@@ -36,7 +37,14 @@ def check_sites(config_dir: Path) -> CheckReport:
 # Every part of the configuration folder that has a loader has a checker here, run in order.
 # Later issues append theirs (e.g. one for eduwatch.yaml, one for subscribers.yaml): a function
 # of the configuration folder that returns a CheckReport.
-CONFIG_CHECKERS: list[ConfigChecker] = [check_sites]
+def check_service(config_dir: Path) -> CheckReport:
+    """`config_dir/eduwatch.yaml`; when it is absent the defaults apply and nothing is said."""
+    if not (config_dir / CONFIG_FILE).is_file():
+        return CheckReport(summary=None)
+    return CheckReport(*check_service_config(config_dir))
+
+
+CONFIG_CHECKERS: list[ConfigChecker] = [check_sites, check_service]
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

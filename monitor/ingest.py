@@ -1,0 +1,367 @@
+"""What to do with one crawled article: new, revised, unchanged, or part of a silent baseline.
+
+The crawler's last pipeline calls, per site run::
+
+    store = open_store(config=load_config(config_dir))
+    run_id = start_run(store, site)
+    due = due_for_recheck(store, site.id, first_page_urls)      # and known_urls(store, site.id)
+    ingest_article(store, site, column, category, article, fetched_at, run_id)  # per article
+    record_listing(store, run_id, column, urls_seen, gone_urls)                # per column listed
+    finish_run(store, run_id, "ok" | "partial" | "failed", stats, error)
+
+Each call is its own transaction, so a crawl killed half way loses nothing it stored and stores
+nothing twice. Rules (DESIGN.md, "Rules that keep alerts trustworthy"):
+
+- A site's first crawl, and the first crawl after its extraction rules changed, is a silent
+  baseline: articles and versions are stored, no event is raised (a rules change can make a list
+  show old articles under new URLs).
+- A version stored with another normalizer version or other rules than the current ones is
+  re-baselined silently when the article is next fetched: a new version, no `revised` event.
+  New articles found after a normalizer upgrade still raise `new` (their identity does not
+  depend on the normalizer).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from crawler.normalize import NORMALIZER_VERSION, Article
+from monitor.errors import ConcurrentIngestError, IngestError
+from monitor.store import Store, recheck, runs
+from monitor.store import listing as listing_store
+from monitor.store.events import record_event
+from monitor.store.models import ArticleVersion, CrawlRun, StoredArticle
+from monitor.store.runs import RunOutcome, RunStatus
+from monitor.store.sites import SiteRef, ensure_site, in_baseline, rules_hash
+from monitor.store.types import utcnow
+from monitor.store.urls import canonical_url, url_key
+from monitor.store.versions import appeared_at, build_version, fingerprint, restamp
+
+__all__ = [
+    "IngestHooks",
+    "IngestResult",
+    "Predecessor",
+    "RunOutcome",
+    "SiteRef",
+    "canonical_url",
+    "due_for_recheck",
+    "fingerprint",
+    "finish_run",
+    "ingest_article",
+    "known_urls",
+    "record_listing",
+    "rules_hash",
+    "start_run",
+]
+
+IngestKind = Literal["new", "revised", "unchanged", "baseline"]
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    kind: IngestKind
+    event_id: int | None
+    article_id: int
+    version_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Predecessor:
+    """The earlier article a new directive most resembles (found by monitor.similarity)."""
+
+    article_id: int
+    version_id: int
+    url: str
+    title: str
+    score: float
+
+
+class PredecessorFinder(Protocol):
+    def __call__(
+        self, session: Session, article: StoredArticle, version: ArticleVersion
+    ) -> Predecessor | None: ...
+
+
+class VersionIndexer(Protocol):
+    def __call__(
+        self, session: Session, article: StoredArticle, version: ArticleVersion
+    ) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class IngestHooks:
+    """Where similarity plugs in (wired by the lead): ``index_version`` sees every stored version
+    (baseline ones too), ``find_predecessor`` every article that raises a `new` event; both run in
+    the ingest transaction. A predecessor becomes the event's ``old_version_id`` and its
+    ``payload["predecessor"]``."""
+
+    find_predecessor: PredecessorFinder | None = None
+    index_version: VersionIndexer | None = None
+
+
+NO_HOOKS = IngestHooks()
+
+
+def ingest_article(
+    target: Store | Session,
+    site: SiteRef,
+    column_name: str | None,
+    category: str | None,
+    article: Article,
+    fetched_at: datetime,
+    crawl_run_id: int | None,
+    *,
+    normalizer_version: str = NORMALIZER_VERSION,
+    hooks: IngestHooks = NO_HOOKS,
+) -> IngestResult:
+    """Store one article and decide. Given a Store: its own transaction, retried once when another
+    worker stored the same article first. Given a Session: the caller's transaction, no retry."""
+    if fetched_at.tzinfo is None or fetched_at.utcoffset() is None:
+        raise IngestError(f"fetched_at {fetched_at!r} has no time zone")
+    request = _Request(
+        site, column_name, category, article, fetched_at, crawl_run_id, normalizer_version, hooks
+    )
+    if isinstance(target, Session):
+        return request.run(target)
+    try:
+        with target.transaction() as session:
+            return request.run(session)
+    except (IntegrityError, ConcurrentIngestError):
+        with target.transaction() as session:
+            return request.run(session)
+
+
+@dataclass(frozen=True, slots=True)
+class _Request:
+    site: SiteRef
+    column_name: str | None
+    category: str | None
+    article: Article
+    fetched_at: datetime
+    crawl_run_id: int | None
+    normalizer_version: str
+    hooks: IngestHooks
+
+    def run(self, session: Session) -> IngestResult:
+        if self.crawl_run_id is not None and session.get(CrawlRun, self.crawl_run_id) is None:
+            raise IngestError(f"no crawl run {self.crawl_run_id}: call start_run first")
+        site_row = ensure_site(session, self.site)
+        silent = in_baseline(site_row, self.site.rules_hash)
+        url = canonical_url(self.article.url)
+        digest = fingerprint(self.article)
+        stored = session.scalars(
+            select(StoredArticle).where(StoredArticle.url_key == url_key(url)).with_for_update()
+        ).first()
+        if stored is None:
+            return self._store_new(session, url, digest, silent)
+        return self._store_seen(session, stored, url, digest, silent)
+
+    def _store_new(self, session: Session, url: str, digest: str, silent: bool) -> IngestResult:
+        stored = StoredArticle(
+            site_id=self.site.id,
+            url=url,
+            url_key=url_key(url),
+            column_name=self.column_name,
+            category=self.category,
+            first_seen=self.fetched_at,
+            last_seen=self.fetched_at,
+            last_checked=self.fetched_at,
+            appeared_at=appeared_at(self.article.published_at, self.fetched_at),
+            gone_count=0,
+            status="active",
+        )
+        session.add(stored)
+        session.flush()
+        version = self._add_version(session, stored, digest, previous=None)
+        if silent:
+            return IngestResult("baseline", None, stored.id, version.id)
+        payload: dict[str, Any] = {"url": url, "title": version.title}
+        payload["published_at"] = version.published_at
+        predecessor = self._predecessor(session, stored, version)
+        if predecessor is not None:
+            payload["predecessor"] = {
+                "article_id": predecessor.article_id,
+                "version_id": predecessor.version_id,
+                "url": predecessor.url,
+                "title": predecessor.title,
+                "score": predecessor.score,
+            }
+        event_id = self._event(
+            session, "new", f"new:{stored.id}", stored, version, payload, old=predecessor
+        )
+        return IngestResult("new", event_id, stored.id, version.id)
+
+    def _store_seen(
+        self, session: Session, stored: StoredArticle, url: str, digest: str, silent: bool
+    ) -> IngestResult:
+        self._mark_checked(stored, url)
+        current = (
+            session.get(ArticleVersion, stored.current_version_id)
+            if stored.current_version_id is not None
+            else None
+        )
+        if current is not None and current.fingerprint == digest:
+            if self._stamped_otherwise(current):
+                restamp(
+                    current, self.article, digest, self.normalizer_version, self.site.rules_hash
+                )
+            return IngestResult("unchanged", None, stored.id, current.id)
+        version = self._add_version(session, stored, digest, previous=current)
+        if silent or current is None or self._stamped_otherwise(current):
+            return IngestResult("baseline", None, stored.id, version.id)
+        payload = {"url": url, "title": version.title, "old_title": current.title}
+        key = f"revised:{stored.id}:{current.id}"
+        event_id = self._event(session, "revised", key, stored, version, payload, old=current)
+        return IngestResult("revised", event_id, stored.id, version.id)
+
+    def _stamped_otherwise(self, version: ArticleVersion) -> bool:
+        """Extracted by another normalizer or other site rules than this crawl's."""
+        return (
+            version.normalizer_version != self.normalizer_version
+            or version.rules_hash != self.site.rules_hash
+        )
+
+    def _mark_checked(self, stored: StoredArticle, url: str) -> None:
+        """The page answered with content: it is here, whatever the lists said before."""
+        stored.url = url
+        stored.last_checked = max(stored.last_checked, self.fetched_at)
+        stored.last_seen = max(stored.last_seen, self.fetched_at)
+        stored.gone_count = 0
+        stored.last_gone_status = None
+        stored.status = "active"
+        stored.withdrawn_at = None
+        if self.column_name is not None:
+            stored.column_name = self.column_name
+        if self.category is not None:
+            stored.category = self.category
+
+    def _add_version(
+        self,
+        session: Session,
+        stored: StoredArticle,
+        digest: str,
+        previous: ArticleVersion | None,
+    ) -> ArticleVersion:
+        version = build_version(
+            self.article,
+            article_id=stored.id,
+            digest=digest,
+            normalizer_version=self.normalizer_version,
+            rules_hash=self.site.rules_hash,
+            fetched_at=self.fetched_at,
+            crawl_run_id=self.crawl_run_id,
+            previous_version_id=previous.id if previous is not None else None,
+        )
+        session.add(version)
+        session.flush()
+        stored.current_version_id = version.id
+        if self.hooks.index_version is not None:
+            self.hooks.index_version(session, stored, version)
+        return version
+
+    def _predecessor(
+        self, session: Session, stored: StoredArticle, version: ArticleVersion
+    ) -> Predecessor | None:
+        """THE PREDECESSOR HOOK: the earlier article this new one most resembles, if wired."""
+        if self.hooks.find_predecessor is None:
+            return None
+        return self.hooks.find_predecessor(session, stored, version)
+
+    def _event(
+        self,
+        session: Session,
+        kind: str,
+        key: str,
+        stored: StoredArticle,
+        version: ArticleVersion,
+        payload: dict[str, Any],
+        old: ArticleVersion | Predecessor | None,
+    ) -> int:
+        old_id = old.version_id if isinstance(old, Predecessor) else old.id if old else None
+        event_id = record_event(
+            session,
+            kind,
+            self.site.id,
+            key,
+            self.fetched_at,
+            payload,
+            article_id=stored.id,
+            version_id=version.id,
+            old_version_id=old_id,
+            crawl_run_id=self.crawl_run_id,
+        )
+        if event_id is None:
+            raise ConcurrentIngestError(f"{kind} event {key} exists: another worker stored it")
+        return event_id
+
+
+def start_run(
+    store: Store,
+    site: SiteRef,
+    *,
+    now: datetime | None = None,
+    normalizer_version: str = NORMALIZER_VERSION,
+) -> int:
+    """Open a crawl run of ``site``; returns its id for ingest, record_listing and finish_run."""
+    with store.transaction() as session:
+        return runs.start_run(session, site, now or utcnow(), normalizer_version)
+
+
+def finish_run(
+    store: Store,
+    run_id: int,
+    status: RunStatus,
+    stats: dict[str, Any] | None = None,
+    error: str | None = None,
+    *,
+    now: datetime | None = None,
+) -> RunOutcome:
+    """Close a run: `ok`, `partial` (some articles failed) or `failed` (site down, challenge,
+    crash). Zero list items makes it `failed`. Only `ok` runs apply withdrawal evidence."""
+    with store.transaction() as session:
+        return runs.finish_run(session, run_id, status, stats, error, now or utcnow(), store.config)
+
+
+def record_listing(
+    store: Store,
+    run_id: int,
+    column_name: str | None,
+    urls_seen: Iterable[str],
+    gone_urls: Mapping[str, int] | None = None,
+) -> int:
+    """What one column's list showed in this run, and the known article pages that answered
+    404/410 (``{url: status}``); call it for every column listed, even with nothing seen."""
+    with store.transaction() as session:
+        return listing_store.record_listing(
+            session, run_id, column_name, urls_seen, gone_urls or {}
+        )
+
+
+def known_urls(store: Store, site: SiteRef | str, column_name: str | None = None) -> set[str]:
+    """Canonical URLs of the site's stored articles (compare with ``canonical_url(url)``)."""
+    with store.transaction() as session:
+        return recheck.known_urls(session, _site_id(site), column_name)
+
+
+def due_for_recheck(
+    store: Store,
+    site: SiteRef | str,
+    urls_on_first_page: Iterable[str],
+    now: datetime | None = None,
+) -> set[str]:
+    """Canonical URLs of the stored articles to fetch again in this crawl."""
+    with store.transaction() as session:
+        return recheck.due_for_recheck(
+            session, _site_id(site), urls_on_first_page, now or utcnow(), store.config.revisions
+        )
+
+
+def _site_id(site: SiteRef | str) -> str:
+    return site if isinstance(site, str) else site.id

@@ -1,0 +1,58 @@
+"""The one way an event is created: insert-or-nothing on its unique `dedupe_key`.
+
+Deliveries (issue 5) are to be fanned out here, in the same transaction as the event.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Insert
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from monitor.store.models import EVENT_KINDS, Event
+
+
+def record_event(
+    session: Session,
+    kind: str,
+    site_id: str,
+    dedupe_key: str,
+    created_at: datetime,
+    payload: dict[str, Any],
+    *,
+    article_id: int | None = None,
+    version_id: int | None = None,
+    old_version_id: int | None = None,
+    crawl_run_id: int | None = None,
+) -> int | None:
+    """Insert an event and return its id, or None when one with this key already exists."""
+    if kind not in EVENT_KINDS:
+        raise ValueError(f"unknown event kind {kind!r}; expected one of {', '.join(EVENT_KINDS)}")
+    values = {
+        "kind": kind,
+        "site_id": site_id,
+        "dedupe_key": dedupe_key,
+        "created_at": created_at,
+        "payload": payload,
+        "article_id": article_id,
+        "version_id": version_id,
+        "old_version_id": old_version_id,
+        "crawl_run_id": crawl_run_id,
+    }
+    statement = _insert_ignoring_duplicates(session, values)
+    event_id: int | None = session.execute(statement).scalar_one_or_none()
+    return event_id
+
+
+def _insert_ignoring_duplicates(session: Session, values: dict[str, Any]) -> Insert:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        pg = postgresql.insert(Event).values(**values)
+        return pg.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(Event.id)
+    if dialect == "sqlite":
+        lite = sqlite.insert(Event).values(**values)
+        return lite.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(Event.id)
+    raise NotImplementedError(f"eduwatch stores events in SQLite or PostgreSQL, not {dialect}")

@@ -1,0 +1,1 @@
+"""Alembic scripts of the store (a package so that installs carry them)."""
