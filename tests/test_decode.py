@@ -9,11 +9,17 @@ import pytest
 from crawler.normalize.decode import canonical_codec, declared_charset, decode_html
 
 # 堃 and 镕 are outside GB2312; 𠀀 (U+20000) is only in GB18030's four-byte range.
-TEXT = "<p>　　教育部关于做好2024年普通高校招生工作的通知（教学〔2024〕1号），王堃、朱镕基、𠀀。</p>"
+TEXT = (
+    "<p>　　教育部关于做好2024年普通高校招生工作的通知（教学〔2024〕1号），王堃、朱镕基、𠀀。</p>"
+)
 
 
 def page(charset: str | None) -> str:
-    meta = f'<meta http-equiv="Content-Type" content="text/html; charset={charset}">' if charset else ""
+    meta = (
+        f'<meta http-equiv="Content-Type" content="text/html; charset={charset}">'
+        if charset
+        else ""
+    )
     return f"<html><head>{meta}<title>通知</title></head><body>{TEXT}</body></html>"
 
 
@@ -68,7 +74,10 @@ def test_http_utf8_header_that_lies_falls_through() -> None:
 
 def test_declared_charset_forms() -> None:
     assert declared_charset(b'<meta charset="GB2312">') == "GB2312"
-    assert declared_charset(b"<META http-equiv=Content-Type content='text/html; charset=gbk'>") == "gbk"
+    assert (
+        declared_charset(b"<META http-equiv=Content-Type content='text/html; charset=gbk'>")
+        == "gbk"
+    )
     assert declared_charset(b"<html><body>no meta</body></html>") is None
     assert canonical_codec("no-such-codec") is None
     assert canonical_codec("UTF8") == "utf-8"

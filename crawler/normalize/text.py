@@ -13,9 +13,11 @@ INDENT = "  "
 _COMMENT = re.compile(r"<!--.*?-->|<!--|-->", re.S)
 _TAG = re.compile(r"</?[a-zA-Z!?][^<>]*>")
 # A tag cut off at either end of a text node: `<p style=2jpg/` or `1jpg/>` or `<div class=`.
-_TAG_HEAD_AT_END = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?$")
+_TAG_HEAD_AT_END = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:[\s/][^>]*)?$")
 _TAG_TAIL = re.compile(r"[!-;=?-~]*/>|^[!-;=?-~]*[\"']\s*/?>")
-_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+# What is left of a tag once the rest was taken: a `<` before a tag name, `</`, `/>`.
+_TAG_DEBRIS = re.compile(r"<(?=[a-zA-Z/!?])|</|/>")
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\x00-\x08\x0e-\x1f\x7f-\x9f]")
 _SPACES = re.compile(r"\s+")
 
 
@@ -25,6 +27,7 @@ def _clean_once(text: str) -> str:
     text = _TAG.sub(" ", text)
     text = _TAG_HEAD_AT_END.sub(" ", text)
     text = _TAG_TAIL.sub(" ", text)
+    text = _TAG_DEBRIS.sub("", text)
     text = _INVISIBLE.sub("", text)
     return _SPACES.sub(" ", text).strip()
 

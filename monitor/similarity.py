@@ -1,0 +1,424 @@
+"""Predecessor linking for new directives: folded titles, MinHash sketches and LSH band keys.
+
+Authorities reissue a directive every year under the same title with the year changed. A new
+article's predecessor is the earlier article of the same authority it most resembles: the same
+title once years, dates and numbers are folded (`fold_title`), or, failing that, a body whose
+character 3-gram set is close enough (estimated Jaccard similarity).
+
+Content similarity is a one-permutation MinHash (one hash per shingle, binned, with optimal
+densification for empty bins), deterministic across processes and Python versions: it hashes
+with integer arithmetic and BLAKE2b, never with Python's salted ``hash()``. The signature is cut
+into bands; each band, together with the authority, becomes a 64-bit band key. Two articles that
+share a band key are candidates, so finding a predecessor is an index lookup on band keys and on
+the title key, never a scan. The store keeps the same keys in an indexed table; `PredecessorIndex`
+is the in-memory form of that design, for tests and benchmarks.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+import unicodedata
+from array import array
+from bisect import bisect_left
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from functools import cache
+from hashlib import blake2b
+from itertools import pairwise
+from operator import xor
+
+NUM_PERM = 120
+BANDS = 40
+ROWS = 3
+SHINGLE = 3
+SCHEME = f"oph{NUM_PERM}-b{BANDS}r{ROWS}-s{SHINGLE}-v1"
+"""Names the sketch and band-key design; stored keys made under another scheme don't compare."""
+
+TITLE_MIN_JACCARD = 0.15
+"""With equal folded titles, this much content similarity makes a predecessor."""
+CONTENT_MIN_JACCARD = 0.45
+"""Without equal titles, the content alone must be this similar."""
+MIN_SHINGLES = 20
+"""Bodies with fewer distinct shingles are too short to compare (e.g. `附件: …` stubs)."""
+MIN_TITLE_FOLD = 5
+"""Shorter folded titles (`通知`, `公告`) say nothing about identity."""
+RECENCY_TOLERANCE = 0.03
+"""Candidates this close to the best similarity count as ties, won by the most recent."""
+
+SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+_CN_NUMERAL = "〇零一二三四五六七八九十百千万两"
+_NUMBERS = re.compile(
+    rf"\d+(?:\.\d+)?|[{_CN_NUMERAL}]{{2,}}|(?<=第)[{_CN_NUMERAL}]"
+    rf"|[{_CN_NUMERAL}](?=[年月日号届批次期个项名轮季])"
+)
+_NOT_TEXT = re.compile(r"[^\w#]+|_+")
+_FOLDED_NUMBERS = re.compile(r"#+")
+
+_MASK32 = (1 << 32) - 1
+
+
+def fold_text(text: str) -> str:
+    """NFKC, lower case, every number (years, dates, 二〇二四, 第十三, 〔2024〕12号) as ``#``,
+    whitespace and punctuation dropped."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = _NOT_TEXT.sub("", _NUMBERS.sub("#", text))
+    return _FOLDED_NUMBERS.sub("#", text)
+
+
+def fold_title(title: str) -> str:
+    """The title with years, dates, numbers and ordinals folded: yearly reissues fold equal."""
+    return fold_text(title)
+
+
+def normalize_authority(authority: str) -> str:
+    folded = unicodedata.normalize("NFKC", authority).strip()
+    if not folded:
+        raise ValueError("authority must be a non-empty string")
+    return folded
+
+
+# --- sketches ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Sketch:
+    """What predecessor linking knows of one article."""
+
+    title_fold: str
+    signature: tuple[int, ...]
+    """NUM_PERM 32-bit MinHash values; empty when the body has no shingle at all."""
+    shingle_count: int
+
+    @property
+    def comparable(self) -> bool:
+        return self.shingle_count >= MIN_SHINGLES
+
+
+def sketch(title: str, text: str) -> Sketch:
+    """Fold the title and the body, and MinHash the body's character shingles."""
+    hashes = shingle_hashes(fold_text(text))
+    return Sketch(fold_title(title), minhash(hashes), len(hashes))
+
+
+def shingle_hashes(folded: str) -> list[int]:
+    """Sorted distinct 64-bit hashes of the text's character 3-grams (simple tabulation hashing:
+    one random table per position, XORed; a text shorter than 3 is one padded shingle)."""
+    if not folded:
+        return []
+    folded = folded.ljust(SHINGLE, "\x00")
+    first, second, third = (list(map(table.__getitem__, folded)) for table in _TABLES)
+    return sorted(set(map(xor, map(xor, first, second[1:]), third[2:])))
+
+
+class _RandomTable(dict[str, int]):
+    """Character -> 64-bit value, drawn from BLAKE2b on first use (the same in every process)."""
+
+    def __init__(self, salt: bytes) -> None:
+        super().__init__()
+        self.salt = salt
+
+    def __missing__(self, char: str) -> int:
+        data = char.encode("utf-8", "surrogatepass")
+        value = int.from_bytes(blake2b(data, digest_size=8, salt=self.salt).digest(), "big")
+        self[char] = value
+        return value
+
+
+_TABLES = tuple(_RandomTable(f"shingle{position}".encode()) for position in range(SHINGLE))
+
+
+def minhash(hashes: Sequence[int]) -> tuple[int, ...]:
+    """One-permutation MinHash of sorted 64-bit hashes: the least hash of each of NUM_PERM
+    equal ranges; an empty range takes the value of the first non-empty one on its probe path."""
+    if not hashes:
+        return ()
+    values: list[int | None] = []
+    bounds = _bin_bounds()
+    position = 0
+    for low, high in pairwise(bounds):
+        position = bisect_left(hashes, low, position)
+        inside = position < len(hashes) and hashes[position] < high
+        values.append(hashes[position] & _MASK32 if inside else None)
+    return tuple(_densify(values))
+
+
+@cache
+def _bin_bounds() -> tuple[int, ...]:
+    return tuple(-(-(b << 64) // NUM_PERM) for b in range(NUM_PERM + 1))
+
+
+@cache
+def _probe_order(empty_bin: int) -> tuple[int, ...]:
+    """A fixed pseudo-random order of the other bins (BLAKE2b-derived, stable forever)."""
+    others = [b for b in range(NUM_PERM) if b != empty_bin]
+    return tuple(sorted(others, key=lambda b: blake2b(f"{empty_bin}:{b}".encode()).digest()))
+
+
+def _densify(values: list[int | None]) -> list[int]:
+    filled: list[int] = []
+    for index, value in enumerate(values):
+        if value is None:
+            value = next(v for b in _probe_order(index) if (v := values[b]) is not None)
+        filled.append(value)
+    return filled
+
+
+def estimate_jaccard(a: Sequence[int], b: Sequence[int]) -> float:
+    """The share of equal MinHash values: an estimate of the shingle sets' Jaccard similarity."""
+    if not a or len(a) != len(b):
+        return 0.0
+    return sum(1 for x, y in zip(a, b, strict=True) if x == y) / len(a)
+
+
+def pack_signature(signature: Sequence[int]) -> bytes:
+    """The signature as bytes for a database column (big-endian 32-bit values)."""
+    return struct.pack(f">{len(signature)}I", *signature)
+
+
+def unpack_signature(data: bytes) -> tuple[int, ...]:
+    if len(data) % 4:
+        raise ValueError(f"a packed signature has a multiple of 4 bytes, not {len(data)}")
+    return struct.unpack(f">{len(data) // 4}I", data)
+
+
+# --- index keys ----------------------------------------------------------------------------
+
+
+def _key(*parts: bytes) -> int:
+    """A signed 64-bit key (fits SQLite INTEGER and PostgreSQL BIGINT)."""
+    digest = blake2b(b"\x00".join(parts), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def band_keys(authority: str, item: Sketch) -> list[int]:
+    """The LSH band keys of an article, scoped to its authority; none for a too short body."""
+    if not item.comparable:
+        return []
+    scope = normalize_authority(authority).encode()
+    sig = item.signature
+    return [
+        _key(scope, band.to_bytes(1, "big"), struct.pack(f">{ROWS}I", *sig[start : start + ROWS]))
+        for band, start in enumerate(range(0, BANDS * ROWS, ROWS))
+    ]
+
+
+def title_key(authority: str, title_fold: str) -> int | None:
+    """The key of a folded title within its authority; None when the title is too generic."""
+    if len(title_fold) < MIN_TITLE_FOLD:
+        return None
+    return _key(normalize_authority(authority).encode(), b"title", title_fold.encode())
+
+
+def to_instant(moment: datetime | date) -> float:
+    """A POSIX timestamp; dates and naive datetimes are Asia/Shanghai."""
+    if isinstance(moment, datetime):
+        aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=SHANGHAI)
+    elif isinstance(moment, date):
+        aware = datetime(moment.year, moment.month, moment.day, tzinfo=SHANGHAI)
+    else:
+        raise TypeError(f"expected a date or datetime, got {type(moment).__name__}")
+    return aware.timestamp()
+
+
+# --- choosing ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """An earlier article of the same authority met through the title key or a band key."""
+
+    article_id: Hashable
+    published: float
+    title_match: bool
+    comparable: bool
+    jaccard: float
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """The predecessor found, its estimated content similarity and why it was chosen."""
+
+    article_id: Hashable
+    score: float
+    title_match: bool
+    reason: str
+
+
+def choose_predecessor(candidates: Sequence[Candidate]) -> Match | None:
+    """Equal folded titles with decent content similarity beat content alone; near ties go to
+    the most recent article (the 2023 notice, not the 2021 one, for a 2024 notice)."""
+    qualified = [c for c in candidates if _qualifies(c)]
+    if not qualified:
+        return None
+    tier = max(c.title_match for c in qualified)
+    pool = [c for c in qualified if c.title_match == tier]
+    top = max(c.jaccard for c in pool)
+    best = max(
+        (c for c in pool if c.jaccard >= top - RECENCY_TOLERANCE),
+        key=lambda c: (c.published, c.jaccard),
+    )
+    return Match(best.article_id, best.jaccard, best.title_match, _reason(best))
+
+
+def _qualifies(c: Candidate) -> bool:
+    if c.title_match and (not c.comparable or c.jaccard >= TITLE_MIN_JACCARD):
+        return True
+    return c.comparable and c.jaccard >= CONTENT_MIN_JACCARD
+
+
+def _reason(c: Candidate) -> str:
+    if not c.title_match:
+        return f"content similarity {c.jaccard:.2f}"
+    if not c.comparable:
+        return "same folded title (bodies too short to compare)"
+    return f"same folded title, content similarity {c.jaccard:.2f}"
+
+
+# --- the in-memory index -------------------------------------------------------------------
+
+
+class _KeyTable:
+    """A compact multimap from 64-bit keys to small ints: one sorted array of
+    ``key40 << 24 | ident`` (8 bytes an entry) and a bounded dict of recent additions, merged
+    into the array when full. Keys are cut to 40 bits: a rare false hit only adds a candidate,
+    and every candidate is checked."""
+
+    _ID_BITS = 24
+    _KEY_MASK = (1 << 40) - 1
+    _TAIL_LIMIT = 1 << 16
+
+    def __init__(self) -> None:
+        self._sorted = array("Q")
+        self._tail: dict[int, list[int]] = {}
+        self._tail_size = 0
+
+    def add(self, key: int, ident: int) -> None:
+        if ident >> self._ID_BITS:
+            raise OverflowError(f"the in-memory index holds at most {1 << self._ID_BITS} articles")
+        self._tail.setdefault(key & self._KEY_MASK, []).append(ident)
+        self._tail_size += 1
+        if self._tail_size >= self._TAIL_LIMIT:
+            self._compact()
+
+    def get(self, key: int) -> list[int]:
+        short = key & self._KEY_MASK
+        low = bisect_left(self._sorted, short << self._ID_BITS)
+        high = bisect_left(self._sorted, (short + 1) << self._ID_BITS, low)
+        found = [packed & ((1 << self._ID_BITS) - 1) for packed in self._sorted[low:high]]
+        return found + self._tail.get(short, [])
+
+    def _compact(self) -> None:
+        """Merge the tail into the array by copying slices (no Python int per stored entry)."""
+        fresh = sorted((k << self._ID_BITS) | i for k, ids in self._tail.items() for i in ids)
+        merged, previous = array("Q"), 0
+        for packed in fresh:
+            position = bisect_left(self._sorted, packed, previous)
+            merged.extend(self._sorted[previous:position])
+            merged.append(packed)
+            previous = position
+        merged.extend(self._sorted[previous:])
+        self._sorted = merged
+        self._tail, self._tail_size = {}, 0
+
+    def nbytes(self) -> int:
+        """The array's bytes plus about 100 bytes for each entry of the tail dict."""
+        return self._sorted.buffer_info()[1] * self._sorted.itemsize + 100 * self._tail_size
+
+
+class PredecessorIndex:
+    """Articles by authority, folded title and band keys, for finding a new one's predecessor.
+
+    Memory per article: a 16-bit slice of each MinHash value (enough to estimate similarity),
+    its keys in two `_KeyTable`s, its authority, date and id."""
+
+    def __init__(self) -> None:
+        self._ids: list[Hashable] = []
+        self._authorities: list[str] = []
+        self._published = array("d")
+        self._title_keys = array("q")
+        self._shingles = array("I")
+        self._signatures = array("H")
+        self._by_title = _KeyTable()
+        self._by_band = _KeyTable()
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def add(
+        self,
+        article_id: Hashable,
+        authority: str,
+        title: str,
+        text: str,
+        published_at: datetime | date,
+    ) -> None:
+        """Index one article (its id is returned in matches)."""
+        scope, published = normalize_authority(authority), to_instant(published_at)
+        item = sketch(title, text)
+        ident = len(self._ids)
+        tkey = title_key(scope, item.title_fold)
+        for key in band_keys(scope, item):
+            self._by_band.add(key, ident)
+        if tkey is not None:
+            self._by_title.add(tkey, ident)
+        self._ids.append(article_id)
+        self._authorities.append(_intern(scope))
+        self._published.append(published)
+        self._title_keys.append(0 if tkey is None else tkey)
+        self._shingles.append(item.shingle_count)
+        self._signatures.extend(_low16(item.signature))
+
+    def find(
+        self, authority: str, title: str, text: str, *, before: datetime | date
+    ) -> Match | None:
+        """The predecessor of a new article published at ``before``, or None."""
+        scope, cutoff = normalize_authority(authority), to_instant(before)
+        item = sketch(title, text)
+        tkey = title_key(scope, item.title_fold)
+        idents = set(self._by_title.get(tkey)) if tkey is not None else set()
+        for key in band_keys(scope, item):
+            idents.update(self._by_band.get(key))
+        signature = _low16(item.signature)
+        candidates = [
+            self._candidate(ident, tkey, item, signature)
+            for ident in idents
+            if self._authorities[ident] == scope and self._published[ident] < cutoff
+        ]
+        return choose_predecessor(candidates)
+
+    def _candidate(
+        self, ident: int, tkey: int | None, item: Sketch, signature: Sequence[int]
+    ) -> Candidate:
+        comparable = item.comparable and self._shingles[ident] >= MIN_SHINGLES
+        start = ident * NUM_PERM
+        stored = self._signatures[start : start + NUM_PERM]
+        return Candidate(
+            article_id=self._ids[ident],
+            published=self._published[ident],
+            title_match=tkey is not None and self._title_keys[ident] == tkey,
+            comparable=comparable,
+            jaccard=estimate_jaccard(signature, stored) if comparable else 0.0,
+        )
+
+    def nbytes(self) -> int:
+        """Bytes held by the index's own arrays and tables (not the caller's id objects)."""
+        arrays = (self._published, self._title_keys, self._shingles, self._signatures)
+        own = sum(a.buffer_info()[1] * a.itemsize for a in arrays)
+        lists = 8 * (len(self._ids) + len(self._authorities))
+        return own + lists + self._by_title.nbytes() + self._by_band.nbytes()
+
+
+_AUTHORITIES: dict[str, str] = {}
+
+
+def _intern(authority: str) -> str:
+    return _AUTHORITIES.setdefault(authority, authority)
+
+
+def _low16(signature: Sequence[int]) -> array[int]:
+    """The low 16 bits of each value (a signature of a body without shingles is all zeros)."""
+    values = signature or (0,) * NUM_PERM
+    return array("H", [v & 0xFFFF for v in values])

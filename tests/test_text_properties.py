@@ -1,0 +1,91 @@
+"""Properties of text normalization and of the rendered text format, on generated input."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crawler.normalize.text import SUMMARY_LENGTH, clean_text, render_text
+
+CHINESE = st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF)
+PUNCTUATION = st.sampled_from(list("，。；：！？（）《》“”、　 \u00a0\t\n…—·【】％＆"))
+ANY_CHAR = st.characters(codec="utf-8")  # any code point but surrogates
+WORDS = st.text(st.one_of(CHINESE, PUNCTUATION, ANY_CHAR), max_size=40)
+TAG_NAMES = st.sampled_from(["p", "div", "span", "br", "img", "a", "strong", "font", "article"])
+
+
+@st.composite
+def tag(draw: st.DrawFn) -> str:
+    name = draw(TAG_NAMES)
+    kind = draw(st.sampled_from(["open", "close", "self", "attrs", "broken-head", "broken-tail"]))
+    if kind == "open":
+        return f"<{name}>"
+    if kind == "close":
+        return f"</{name}>"
+    if kind == "self":
+        return f"<{name}/>"
+    if kind == "attrs":
+        return f'<{name} style="text-indent: 2em;" class=TRS_Editor>'
+    if kind == "broken-head":
+        return f"<{name} style=2jpg/"
+    return "1jpg/>"
+
+
+MARKED_UP = st.lists(st.one_of(WORDS, tag()), max_size=12).map("".join)
+PARAGRAPH = st.text(st.one_of(CHINESE, PUNCTUATION), min_size=1, max_size=120).map(clean_text)
+PARAGRAPHS = st.lists(PARAGRAPH.filter(bool), min_size=1, max_size=8)
+
+
+@given(WORDS)
+def test_clean_text_is_idempotent(text: str) -> None:
+    once = clean_text(text)
+    assert clean_text(once) == once
+
+
+@given(MARKED_UP)
+def test_clean_text_is_idempotent_on_markup(text: str) -> None:
+    once = clean_text(text)
+    assert clean_text(once) == once
+
+
+@given(st.one_of(WORDS, MARKED_UP))
+def test_output_is_nfkc_stable_and_folded(text: str) -> None:
+    out = clean_text(text)
+    assert unicodedata.normalize("NFKC", out) == out
+    assert out == out.strip()
+    assert "  " not in out and "\n" not in out and "\t" not in out and "\u3000" not in out
+
+
+# Arbitrary text between the tags, `<` and `>` included (`<p style=2jpg/<<p>`).
+TEXT_BETWEEN_TAGS = st.text(st.one_of(CHINESE, PUNCTUATION, ANY_CHAR, st.sampled_from("<>/")))
+
+
+@settings(max_examples=300)
+@given(st.lists(st.tuples(TEXT_BETWEEN_TAGS, tag()), min_size=1, max_size=10))
+def test_no_markup_survives(pieces: list[tuple[str, str]]) -> None:
+    out = clean_text("".join(words + markup for words, markup in pieces))
+    assert re.search(r"<[a-zA-Z]", out) is None
+    assert "</" not in out and "/>" not in out
+
+
+@given(PARAGRAPHS, st.one_of(st.none(), PARAGRAPH.filter(bool)))
+def test_render_text_summary_rule(paragraphs: list[str], lead: str | None) -> None:
+    lines = render_text(paragraphs, lead).split("\n")
+    body = "".join(paragraphs)
+    assert lines[0] == "摘要" and lines[1] == ""
+    if len(body) > SUMMARY_LENGTH:
+        assert lines[2] == body[:SUMMARY_LENGTH] + "..."
+    else:
+        assert lines[2] == body
+
+
+@given(PARAGRAPHS, st.one_of(st.none(), PARAGRAPH.filter(bool)))
+def test_render_text_lines_and_ending(paragraphs: list[str], lead: str | None) -> None:
+    text = render_text(paragraphs, lead)
+    assert text.endswith("\n") and not text.endswith("\n\n")
+    assert all(line == line.rstrip() for line in text.split("\n"))
+    indented = [line[2:] for line in text.split("\n") if line.startswith("  ")]
+    assert indented == paragraphs
