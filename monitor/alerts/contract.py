@@ -1,7 +1,7 @@
 """The contract between the outbox (who sends what, when) and the alert renderers and channels.
 
     content = AlertContent(...)                       # the outbox builds it from an event's rows
-    alert = render_alert(content, key=delivery_key)   # monitor.alerts.render: subject, text, HTML, JSON
+    alert = render_alert(content, key=delivery_key)   # monitor.alerts.render
     channel = channel_for(kind, options)              # monitor.alerts.channels: email, webhook, ...
     await channel.send(alert)                         # raises DeliveryError; returns on success
 
