@@ -12,9 +12,13 @@ from pathlib import Path
 # Each module's `register(subparsers)` adds its sub-command, with `func=handler(args) -> int`.
 COMMAND_MODULES = (
     "monitor.commands.extract",
+    "monitor.commands.crawl",
     "monitor.commands.check_config",
     "monitor.commands.db",
     "monitor.commands.articles",
+    "monitor.commands.diff",
+    "monitor.commands.service",
+    "monitor.commands.test_alert",
 )
 
 DEFAULT_CONFIG_DIR = "./config"

@@ -16,14 +16,30 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from crawler.siteconfig.errors import Loc, rule_errors
 from crawler.siteconfig.messages import describe, key_text
 from crawler.siteconfig.yamldoc import YamlSyntaxError, parse_yaml
 from crawler.sites import FILE_KEY
 from crawler.sites import ConfigError as Problem
+from monitor.alerts.subscribers import (
+    SUBSCRIBERS_FILE,
+    ChannelSpec,
+    SubscribersConfig,
+    environment_of,
+)
+from monitor.alerts.subscribers import read_subscribers as _read_subscribers
 from monitor.errors import ConfigError
 
 CONFIG_FILE = "eduwatch.yaml"
@@ -85,19 +101,85 @@ class StaleSection(_Section):
     min_articles: int = Field(default=5, ge=3)
 
 
+class OperatorSection(_Section):
+    """The operator's channels (same kinds and options as a subscriber's): failing, recovered
+    and stale sites, dead deliveries, the service starting and stopping. Subscribers never
+    hear of those."""
+
+    channels: tuple[ChannelSpec, ...] = ()
+
+    @model_validator(mode="after")
+    def _check_channels(self, info: ValidationInfo) -> OperatorSection:
+        seen: set[str] = set()
+        environ = environment_of(info)
+        problems: list[tuple[Loc, str]] = []
+        for index, spec in enumerate(self.channels):
+            if spec.label in seen:
+                message = f"expected a unique channel name; {spec.label!r} is taken (set name:)"
+                problems.append((("channels", index), message))
+            seen.add(spec.label)
+            for loc, message in spec.check_environment(environ) if environ is not None else []:
+                problems.append((("channels", index, *loc), message))
+        if problems:
+            raise rule_errors("operator", problems)
+        return self
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(secret for spec in self.channels for secret in spec.secrets)
+
+
+class SchedulerSection(_Section):
+    """When crawls run: each site on its own schedule, a random `jitter` later; after a start,
+    overdue sites are spread over `stagger`; a run late by up to `misfire_grace` (a stall, a
+    restart) still runs, once; at most `max_crawls` crawls at a time, each killed (and recorded
+    as failed) after `crawl_timeout`."""
+
+    jitter: Duration = timedelta(minutes=2)
+    stagger: Duration = timedelta(minutes=5)
+    misfire_grace: Duration = timedelta(minutes=30)
+    max_crawls: int = Field(default=2, ge=1, le=32)
+    crawl_timeout: Duration = timedelta(hours=1)
+
+
+class OutboxSection(_Section):
+    """How alerts are sent: `workers` at a time, the store polled every `poll`; a failed send is
+    retried after `retry_base` x 2^n (jittered, at most `retry_max`) and is dead after
+    `max_attempts`; one attempt may take `send_timeout`, a worker's claim lasts `lease`."""
+
+    workers: int = Field(default=4, ge=1, le=64)
+    poll: Duration = timedelta(seconds=0.5)
+    max_attempts: int = Field(default=8, ge=1, le=100)
+    retry_base: Duration = timedelta(seconds=30)
+    retry_max: Duration = timedelta(hours=6)
+    send_timeout: Duration = timedelta(seconds=60)
+    lease: Duration = timedelta(minutes=5)
+
+
 class ServiceConfig(_Section):
     database: DatabaseSection = DatabaseSection()
     retention: RetentionSection = RetentionSection()
     revisions: RevisionsSection = RevisionsSection()
     alerts: AlertsSection = AlertsSection()
     stale: StaleSection = StaleSection()
+    operator: OperatorSection = OperatorSection()
+    scheduler: SchedulerSection = SchedulerSection()
+    outbox: OutboxSection = OutboxSection()
 
 
-def load_config(config_dir: Path, environ: Mapping[str, str] | None = None) -> ServiceConfig:
+def load_config(
+    config_dir: Path, environ: Mapping[str, str] | None = None, *, secrets: bool = False
+) -> ServiceConfig:
     """Read ``<config_dir>/eduwatch.yaml`` (defaults when absent) with the database URL resolved;
-    ConfigError lists every problem as ``file:line: key: what was expected``."""
+    ConfigError lists every problem as ``file:line: key: what was expected``. With ``secrets``
+    the channels' ``${NAME}`` references are resolved (an unset one is an error)."""
     path = config_dir / CONFIG_FILE
-    config, problems = read_config_file(path) if path.is_file() else (ServiceConfig(), [])
+    env = os.environ if environ is None else environ
+    config, problems = (
+        read_config_file(path, env if secrets else None)
+        if path.is_file()
+        else (ServiceConfig(), [])
+    )
     if config is None:
         raise ConfigError(problems)
     url = resolve_database_url(config.database.url, config_dir, environ, path)
@@ -109,15 +191,18 @@ def check_service_config(config_dir: Path) -> tuple[str | None, tuple[Problem, .
     path = config_dir / CONFIG_FILE
     if not path.is_file():
         return f"{CONFIG_FILE}: absent, defaults apply", ()
-    config, problems = read_config_file(path)
+    config, problems = read_config_file(path, os.environ)
     if config is None:
         return None, tuple(problems)
     backend = config.database.url.split(":", 1)[0].split("+", 1)[0]
     return f"{CONFIG_FILE}: {backend} database", ()
 
 
-def read_config_file(path: Path) -> tuple[ServiceConfig | None, list[Problem]]:
-    """Parse and validate one eduwatch.yaml: the config, or None and every problem found."""
+def read_config_file(
+    path: Path, environ: Mapping[str, str] | None = None
+) -> tuple[ServiceConfig | None, list[Problem]]:
+    """Parse and validate one eduwatch.yaml: the config, or None and every problem found;
+    ``environ`` resolves the channels' ``${NAME}`` references (None: they are kept)."""
 
     def fail(line: int | None, key: str, message: str) -> tuple[None, list[Problem]]:
         return None, [Problem(path, line, key, message)]
@@ -135,14 +220,14 @@ def read_config_file(path: Path) -> tuple[ServiceConfig | None, list[Problem]]:
     if document.data is None:
         return ServiceConfig(), []
     if not isinstance(document.data, dict):
-        expected = "expected a mapping of sections (database, retention, revisions, alerts, stale)"
+        expected = f"expected a mapping of sections ({', '.join(ServiceConfig.model_fields)})"
         return fail(document.line_of(()), FILE_KEY, expected)
     problems = [
         Problem(path, line, key_text(loc), "expected each key once; YAML keeps the last")
         for loc, line in document.duplicate_keys
     ]
     try:
-        config = ServiceConfig.model_validate(document.data)
+        config = ServiceConfig.model_validate(document.data, context={"environ": environ})
     except ValidationError as error:
         for detail in error.errors(include_url=False):
             loc = tuple(detail["loc"])
@@ -174,3 +259,37 @@ def resolve_database_url(
         return configured
     anchored = (config_dir.resolve().parent / database).as_posix()
     return url.set(database=anchored).render_as_string(hide_password=False)
+
+
+def load_subscribers(
+    config_dir: Path,
+    environ: Mapping[str, str] | None = None,
+    *,
+    secrets: bool = False,
+    known_sites: Mapping[str, str] | None = None,
+) -> SubscribersConfig:
+    """Read ``<config_dir>/subscribers.yaml`` (none when absent); with ``secrets`` the channels'
+    ``${NAME}`` references are resolved from the environment. ConfigError lists every problem."""
+    env = os.environ if environ is None else environ
+    path = config_dir / SUBSCRIBERS_FILE
+    config, problems = _read_subscribers(path, env if secrets else None, known_sites)
+    if config is None:
+        raise ConfigError(problems)
+    return config
+
+
+def check_subscribers_config(
+    config_dir: Path, known_sites: Mapping[str, str] | None
+) -> tuple[str | None, tuple[Problem, ...]]:
+    """For `eduwatch check-config`: the subscribers file with its secrets and site references;
+    the summary names the active subscribers (none: nothing said)."""
+    path = config_dir / SUBSCRIBERS_FILE
+    if not path.is_file():
+        return None, ()
+    config, problems = _read_subscribers(path, os.environ, known_sites)
+    if config is None:
+        return None, tuple(problems)
+    active = len(config.active)
+    if not active:  # nothing to say, as for an absent file
+        return None, ()
+    return f"{SUBSCRIBERS_FILE}: {active} active subscriber{'' if active == 1 else 's'}", ()

@@ -19,6 +19,12 @@ nothing twice. Rules (DESIGN.md, "Rules that keep alerts trustworthy"):
   re-baselined silently when the article is next fetched: a new version, no `revised` event.
   New articles found after a normalizer upgrade still raise `new` (their identity does not
   depend on the normalizer).
+
+Predecessor linking is on by default (`LINKING_HOOKS`, monitor.linking): every stored version is
+indexed, and a `new` event names the earlier article of the same authority it most resembles in
+``old_version_id`` and ``payload["predecessor"]``. Events carry their diff in ``payload["diff"]``
+(monitor.changes JSON): a `revised` one against the previous version, a `new` one against its
+predecessor. `start_run` re-indexes the site's articles whose index rows are missing or stale.
 """
 
 from __future__ import annotations
@@ -33,11 +39,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from crawler.normalize import NORMALIZER_VERSION, Article
+from monitor import linking
+from monitor.changes import change_json, compare_versions
 from monitor.errors import ConcurrentIngestError, IngestError
 from monitor.store import Store, recheck, runs
 from monitor.store import listing as listing_store
 from monitor.store.events import record_event
 from monitor.store.models import ArticleVersion, CrawlRun, StoredArticle
+from monitor.store.predecessors import Predecessor
 from monitor.store.runs import RunOutcome, RunStatus
 from monitor.store.sites import SiteRef, ensure_site, in_baseline, rules_hash
 from monitor.store.types import utcnow
@@ -45,6 +54,8 @@ from monitor.store.urls import canonical_url, url_key
 from monitor.store.versions import appeared_at, build_version, fingerprint, restamp
 
 __all__ = [
+    "LINKING_HOOKS",
+    "NO_HOOKS",
     "IngestHooks",
     "IngestResult",
     "Predecessor",
@@ -72,17 +83,6 @@ class IngestResult:
     version_id: int
 
 
-@dataclass(frozen=True, slots=True)
-class Predecessor:
-    """The earlier article a new directive most resembles (found by monitor.similarity)."""
-
-    article_id: int
-    version_id: int
-    url: str
-    title: str
-    score: float
-
-
 class PredecessorFinder(Protocol):
     def __call__(
         self, session: Session, article: StoredArticle, version: ArticleVersion
@@ -97,9 +97,9 @@ class VersionIndexer(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class IngestHooks:
-    """Where similarity plugs in (wired by the lead): ``index_version`` sees every stored version
-    (baseline ones too), ``find_predecessor`` every article that raises a `new` event; both run in
-    the ingest transaction. A predecessor becomes the event's ``old_version_id`` and its
+    """Where similarity plugs in: ``index_version`` sees every stored version (baseline ones
+    too), ``find_predecessor`` every article that raises a `new` event; both run in the ingest
+    transaction. A predecessor becomes the event's ``old_version_id`` and its
     ``payload["predecessor"]``."""
 
     find_predecessor: PredecessorFinder | None = None
@@ -107,6 +107,10 @@ class IngestHooks:
 
 
 NO_HOOKS = IngestHooks()
+LINKING_HOOKS = IngestHooks(
+    find_predecessor=linking.find_predecessor, index_version=linking.index_version
+)
+"""The default: the database predecessor index of monitor.linking."""
 
 
 def ingest_article(
@@ -119,7 +123,7 @@ def ingest_article(
     crawl_run_id: int | None,
     *,
     normalizer_version: str = NORMALIZER_VERSION,
-    hooks: IngestHooks = NO_HOOKS,
+    hooks: IngestHooks = LINKING_HOOKS,
 ) -> IngestResult:
     """Store one article and decide. Given a Store: its own transaction, retried once when another
     worker stored the same article first. Given a Session: the caller's transaction, no retry."""
@@ -192,7 +196,11 @@ class _Request:
                 "url": predecessor.url,
                 "title": predecessor.title,
                 "score": predecessor.score,
+                "reason": predecessor.reason,
             }
+            earlier = session.get(ArticleVersion, predecessor.version_id)
+            if earlier is not None:
+                payload["diff"] = change_json(compare_versions(earlier, version))
         event_id = self._event(
             session, "new", f"new:{stored.id}", stored, version, payload, old=predecessor
         )
@@ -216,7 +224,8 @@ class _Request:
         version = self._add_version(session, stored, digest, previous=current)
         if silent or current is None or self._stamped_otherwise(current):
             return IngestResult("baseline", None, stored.id, version.id)
-        payload = {"url": url, "title": version.title, "old_title": current.title}
+        payload: dict[str, Any] = {"url": url, "title": version.title, "old_title": current.title}
+        payload["diff"] = change_json(compare_versions(current, version))
         key = f"revised:{stored.id}:{current.id}"
         event_id = self._event(session, "revised", key, stored, version, payload, old=current)
         return IngestResult("revised", event_id, stored.id, version.id)
@@ -309,9 +318,13 @@ def start_run(
     now: datetime | None = None,
     normalizer_version: str = NORMALIZER_VERSION,
 ) -> int:
-    """Open a crawl run of ``site``; returns its id for ingest, record_listing and finish_run."""
+    """Open a crawl run of ``site``; returns its id for ingest, record_listing and finish_run.
+    Re-indexes the site's articles with missing or stale predecessor index rows (a bounded
+    number, monitor.linking.REFRESH_PER_RUN)."""
     with store.transaction() as session:
-        return runs.start_run(session, site, now or utcnow(), normalizer_version)
+        run_id = runs.start_run(session, site, now or utcnow(), normalizer_version)
+        linking.refresh_index(session, site.id)
+        return run_id
 
 
 def finish_run(

@@ -113,12 +113,18 @@ def run_events(args: argparse.Namespace) -> int:
 
 
 def event_json(record: dict[str, Any]) -> dict[str, Any]:
-    """One JSON line: kind, site, url, title, created_at (+08:00), payload; ids; predecessor."""
+    """One JSON line: kind, site, url, title, created_at (+08:00), payload; ids; for a new
+    directive with one its ``predecessor`` (url, title); ``diff`` (monitor.changes JSON) where
+    the event has one (moved out of the payload, not repeated in it)."""
     out = dict(record)
     out["created_at"] = record["created_at"].astimezone(SHANGHAI).isoformat()
-    predecessor = record["payload"].get("predecessor")
+    payload = dict(record["payload"])
+    predecessor = payload.get("predecessor")
     if predecessor:
         out["predecessor"] = {"url": predecessor.get("url"), "title": predecessor.get("title")}
+    if "diff" in payload:
+        out["diff"] = payload.pop("diff")
+    out["payload"] = payload
     return out
 
 
@@ -139,4 +145,10 @@ def event_line(record: dict[str, Any]) -> str:
     predecessor = payload.get("predecessor")
     if predecessor:
         parts.append(f"follows: {predecessor.get('title')} {predecessor.get('url')}")
+    counts = (payload.get("diff") or {}).get("counts")
+    if counts:
+        parts.append(
+            f"diff: +{counts.get('added', 0)} -{counts.get('removed', 0)}"
+            f" ~{counts.get('changed', 0)}"
+        )
     return "  ".join(parts)

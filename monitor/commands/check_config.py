@@ -11,7 +11,7 @@ from typing import TextIO
 
 from crawler.sites import ConfigError, load_sites
 from monitor.cli import add_command
-from monitor.config import CONFIG_FILE, check_service_config
+from monitor.config import CONFIG_FILE, check_service_config, check_subscribers_config
 
 EXIT_OK = 0
 EXIT_INVALID = 2
@@ -44,7 +44,13 @@ def check_service(config_dir: Path) -> CheckReport:
     return CheckReport(*check_service_config(config_dir))
 
 
-CONFIG_CHECKERS: list[ConfigChecker] = [check_sites, check_service]
+def check_subscribers(config_dir: Path) -> CheckReport:
+    """`config_dir/subscribers.yaml`: channels and their secrets set, filters naming known sites."""
+    known = {site.id: site.authority for site in load_sites(config_dir).sites}
+    return CheckReport(*check_subscribers_config(config_dir, known))
+
+
+CONFIG_CHECKERS: list[ConfigChecker] = [check_sites, check_service, check_subscribers]
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -1,6 +1,7 @@
 """The one way an event is created: insert-or-nothing on its unique `dedupe_key`.
 
-Deliveries (issue 5) are to be fanned out here, in the same transaction as the event.
+Each new event is fanned out here into its deliveries (monitor.store.deliveries), in the same
+transaction: an event is never recorded without them, nor twice.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from sqlalchemy import Insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from monitor.store.deliveries import fan_out
 from monitor.store.models import EVENT_KINDS, Event
 
 
@@ -28,7 +30,7 @@ def record_event(
     old_version_id: int | None = None,
     crawl_run_id: int | None = None,
 ) -> int | None:
-    """Insert an event and return its id, or None when one with this key already exists."""
+    """Insert an event and its deliveries; its id, or None when one with this key exists."""
     if kind not in EVENT_KINDS:
         raise ValueError(f"unknown event kind {kind!r}; expected one of {', '.join(EVENT_KINDS)}")
     values = {
@@ -44,6 +46,17 @@ def record_event(
     }
     statement = _insert_ignoring_duplicates(session, values)
     event_id: int | None = session.execute(statement).scalar_one_or_none()
+    if event_id is not None:
+        fan_out(
+            session,
+            event_id,
+            kind,
+            site_id,
+            dedupe_key,
+            payload,
+            article_id=article_id,
+            version_id=version_id,
+        )
     return event_id
 
 

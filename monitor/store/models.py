@@ -1,4 +1,5 @@
-"""The tables: sites, crawl runs (and the listings they saw), articles, their versions, events.
+"""The tables: sites, crawl runs (and the listings they saw), articles, their versions, events,
+and the predecessor index (each article's sketch and band keys, see monitor.store.predecessors).
 
 Deliveries (issue 5) will reference ``events.id``. Every timestamp is aware and stored in UTC.
 """
@@ -9,10 +10,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -168,3 +171,37 @@ class Event(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+
+
+class ArticleSketch(Base):
+    """The predecessor index of one article: the sketch of its current version (monitor.similarity)
+    under `scheme`; keys of another scheme or authority are never compared, only rebuilt."""
+
+    __tablename__ = "article_sketches"
+    __table_args__ = (Index("ix_article_sketches_title_key", "title_key", "appeared_at"),)
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    version_id: Mapped[int] = mapped_column(ForeignKey("article_versions.id", ondelete="CASCADE"))
+    scheme: Mapped[str] = mapped_column(String(40))
+    authority: Mapped[str] = mapped_column(String(200))
+    appeared_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    title_key: Mapped[int | None] = mapped_column(BigInteger)
+    shingle_count: Mapped[int] = mapped_column(Integer)
+    signature: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ArticleBandKey(Base):
+    """One LSH band key of an article's sketch: articles sharing a key are candidates."""
+
+    __tablename__ = "article_band_keys"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    band_key: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("article_sketches.article_id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+        index=True,
+    )

@@ -1,0 +1,101 @@
+"""Any list page without a family: the site's ``list`` selectors when they match, else the
+detected block of dated links (``detect.py``), so that a redesigned site keeps working.
+
+It also recognizes what it is given: a Hanweb ``<datastore>`` page (records, and the dataproxy
+POST for more), a dataproxy answer, a JSON answer (the largest list of records with a title and
+a URL). Next page: a ``下一页``/``next`` link; else TRS-style ``index_N`` pages when the page
+states its page count; else ``options.page_url``.
+"""
+
+from __future__ import annotations
+
+from selectolax.lexbor import LexborHTMLParser
+
+from crawler.adapters.base import Listing, ListResponse, PageRequest
+from crawler.adapters.common import (
+    ListAdapter,
+    ListPageError,
+    check_answer,
+    decode,
+    looks_like_json,
+    parse_html,
+)
+from crawler.adapters.css import templated_next
+from crawler.adapters.datastore import largest_datastore, referer_of, window_of
+from crawler.adapters.hanweb import hanweb_page, proxy_answer
+from crawler.adapters.jsonlist import JsonPaging, find_records, load_json, parse_json_list
+from crawler.adapters.pager import next_link, page_count, query_value, suffix_of
+from crawler.adapters.reading import page_items
+from crawler.adapters.trs import trs_paging
+from crawler.siteconfig.options import AutoOptions, HanwebOptions, JsonSearchOptions, TrsOptions
+
+_JSON_DEFAULTS = JsonSearchOptions()
+JSON_PAGING = JsonPaging(
+    _JSON_DEFAULTS.page_param,
+    _JSON_DEFAULTS.first_page,
+    _JSON_DEFAULTS.page_size_param,
+    _JSON_DEFAULTS.page_size,
+)
+
+
+def auto_paging(
+    tree: LexborHTMLParser,
+    text: str,
+    response: ListResponse,
+    column_url: str,
+    options: AutoOptions,
+    had_items: bool,
+) -> tuple[tuple[PageRequest, ...], int | None, tuple[str, ...]]:
+    """The next page: a next-page link, TRS ``index_N`` pages, or the ``page_url`` template."""
+    page = response.request.page
+    url = next_link(tree, response.url, response.url)
+    if url is not None:
+        return (PageRequest(url=url, page=page + 1),), None, ("next-page link",)
+    count, _ = page_count(text, tree=tree)
+    trs_like = suffix_of(response.url, "index") or response.url.split("?", 1)[0].endswith("/")
+    if count is not None and trs_like:
+        return trs_paging(tree, text, response, column_url, TrsOptions())
+    following, count = templated_next(tree, text, response, column_url, options, had_items)
+    if following is not None:
+        return (following,), count, ("page_url template",)
+    return (), count, ("no next page found",)
+
+
+class AutoAdapter(ListAdapter):
+    kind = "auto"
+
+    def parse(self, response: ListResponse) -> Listing:
+        check_answer(response)
+        text = decode(response, self.column.site.encoding)
+        column, today = self.column, self.today
+        if window_of(response.request.url) is not None:
+            base = referer_of(response.request) or column.url
+            return proxy_answer(response, text, column.list_selectors, base, today, self.kind)
+        if looks_like_json(text):
+            return self._json(text, response)
+        if largest_datastore(text) is not None:
+            return hanweb_page(
+                response, text, column.url, column.site.name, HanwebOptions(),
+                column.list_selectors, today, self.kind,
+            )  # fmt: skip
+        tree = parse_html(text)
+        items, rule = page_items(
+            tree, column.list_selectors, response.url, today, self.kind, detect_when_empty=True
+        )
+        options = self.options_of(AutoOptions)
+        following, count, notes = auto_paging(
+            tree, text, response, column.url, options, bool(items)
+        )
+        return Listing(
+            items=items, rule=rule, next_requests=following, page_count=count, notes=notes
+        )
+
+    def _json(self, text: str, response: ListResponse) -> Listing:
+        data = load_json(text)
+        shape = find_records(data)
+        if shape is None:
+            raise ListPageError("json_error", "no list of records with a title and a URL")
+        listing = parse_json_list(data, response, shape, JSON_PAGING, self.today, self.kind)
+        if query_value(response.request.url, JSON_PAGING.page_param) is None:
+            return Listing(listing.items, listing.rule, (), listing.page_count, listing.notes)
+        return listing
