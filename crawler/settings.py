@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import typing
+from typing import Any
+
+if typing.TYPE_CHECKING:  # (no upper-case import names: Scrapy reads them as settings)
+    from crawler.sites import SiteConfig
+
 BOT_NAME = "eduwatch"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
@@ -12,7 +18,7 @@ ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 1.0
-RANDOMIZE_DOWNLOAD_DELAY = True
+DOWNLOAD_DELAY_JITTER = 0.5  # each delay is 0.5-1.5 times DOWNLOAD_DELAY
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
@@ -27,5 +33,39 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 
 COOKIES_ENABLED = True
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False  # no listening port in a crawl process
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
+
+# Retries wait before they go out: EDUWATCH_RETRY_BACKOFF seconds, doubled for each further retry,
+# never longer than EDUWATCH_RETRY_BACKOFF_MAX (crawler.middlewares.BackoffRetryMiddleware).
+EDUWATCH_RETRY_BACKOFF = 2.0
+EDUWATCH_RETRY_BACKOFF_MAX = 60.0
+
+# None: a crawl stores every article in its own process. N: a store writer process takes over
+# after N articles (0: from the first), for fast big crawls (crawler.pipelines).
+EDUWATCH_STORE_WRITER_AFTER = None
+
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetryMiddleware": 550,
+    "crawler.middlewares.ConditionalGetMiddleware": 560,
+    # after decompression (590), before anything reads the page: a challenge is never content
+    "crawler.middlewares.ChallengeMiddleware": 585,
+}
+ITEM_PIPELINES = {
+    "crawler.pipelines.IngestPipeline": 300,
+    "crawler.pipelines.JsonLinesPipeline": 800,
+}
+
+
+def site_settings(site: SiteConfig) -> dict[str, Any]:
+    """The Scrapy settings a site's YAML overrides (`delay`, `concurrency`, `obey_robots`); the
+    spider applies them at "spider" priority, so `scrapy crawl -s NAME=VALUE` still wins.
+    `headers` and `encoding` travel with each request instead (crawler.spiders.listing)."""
+    return {
+        "DOWNLOAD_DELAY": site.delay,
+        "AUTOTHROTTLE_START_DELAY": max(site.delay, 0.1),
+        "CONCURRENT_REQUESTS_PER_DOMAIN": site.concurrency,
+        "ROBOTSTXT_OBEY": site.obey_robots,
+    }
