@@ -82,10 +82,8 @@ class OurRun:
 def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(ROOT))
     from tests.fixture_site import build_site
-    from tests.fixture_site.server import FixtureHTTPServer
 
     args = parse_args(argv)
-    FixtureHTTPServer.request_queue_size = 128  # see tests/test_spider_support.py
     per_column = math.ceil(args.articles / args.columns)
     site = build_site("trs", columns=args.columns, articles_per_column=per_column, noise=False)
     settings = {

@@ -279,6 +279,16 @@ def test_page_generation_time_in_meta_is_not_a_publish_date() -> None:
     assert published(headline_page("", head)) is None
 
 
+@pytest.mark.parametrize("label", ["页面生成时间：", "生成日期:", "今天是"])
+def test_page_generation_time_in_the_footer_is_not_a_publish_date(label: str) -> None:
+    info = "<div class='date'>2024-06-19 17:39<span>来源：黑龙江省教育厅</span></div>"
+    footer = f"<div class='footer'><p>{label}2026-11-30 07:10:14</p></div>"
+    page = page_of(
+        f"<h1>全省职业教育活动周启动</h1>{info}<p>会议指出，工作取得新进展。</p>{footer}"
+    )
+    assert published(page) == "2024-06-19T17:39:00+08:00"
+
+
 def test_chinese_form_of_pubdate_meta() -> None:
     assert published(headline_page("", meta("PubDate", "2020年08月02日"))) == "2020-08-02"
 

@@ -31,10 +31,7 @@ FAMILIES = {
 
 
 def crawl_family(factory: SiteFactory, family: str, tmp_path: Path) -> FixtureSite:
-    # json_search with the page-generation-time noise: the normalizer takes that time as the
-    # publish date on 2 of its 90 pages (a normalizer issue, reported); noise off here.
-    noise = {"noise": False} if family == "json_search" else {}
-    site = factory(family, articles_per_column=FAMILIES[family], **noise)
+    site = factory(family, articles_per_column=FAMILIES[family])
     config = write_config(tmp_path, site, family)
     # the biggest family crawl stores its articles past the 50th through the store writer
     writer = {"EDUWATCH_STORE_WRITER_AFTER": "50"} if family == "hanweb" else {}

@@ -21,12 +21,6 @@ from monitor.runner import CrawlJob, CrawlResult, run_crawl
 from monitor.store import Store, open_store
 from monitor.store.models import ArticleVersion, CrawlRun, Event, StoredArticle
 from tests.fixture_site import FixtureArticle, FixtureSite
-from tests.fixture_site.server import FixtureHTTPServer
-
-# socketserver's default listen backlog (5) overflows when Scrapy's connection pool opens a new
-# connection for most requests (it does at 2 per host): dropped SYNs come back after a 1 s
-# retransmit, and a 90-article crawl takes 5 s instead of 1. (To move into the fixture server.)
-FixtureHTTPServer.request_queue_size = 128
 
 SITE_ID = "fixture"
 TEST_SETTINGS = {

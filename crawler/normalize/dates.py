@@ -41,8 +41,18 @@ PUBLISH_LABELS: tuple[str, ...] = (
     *("发布于", "发表于", "公开日期", "公布日期", "上线时间"),
 )
 DOCUMENT_LABELS = ("成文日期", "成文时间", "发文日期", "印发日期", "签发日期", "制发日期")
+# Times of the page or of the visit, never of the article: `页面生成时间：…` in a footer.
+NOT_PUBLISH_LABELS = (
+    "生成时间",
+    "生成日期",
+    "打印时间",
+    "访问时间",
+    "当前时间",
+    "系统时间",
+    "今天是",
+)
 GENERIC_LABELS: tuple[str, ...] = (
-    *("时间", "日期", "更新时间", "更新日期", "生成日期", "生成时间", "录入时间"),
+    *("时间", "日期", "更新时间", "更新日期", "录入时间"),
     *("上传时间", "信息时间", "创建时间", "创建日期", "公开时间", "稿件日期"),
 )
 LABEL_WORDS = ("发布", "发表", "时间", "日期")
@@ -66,6 +76,8 @@ class DateKind(IntEnum):
 
 
 def _label_kind(label: str) -> DateKind:
+    if label.endswith(NOT_PUBLISH_LABELS):
+        return DateKind.OTHER
     if label.endswith(DOCUMENT_LABELS):
         return DateKind.DOCUMENT
     if label.endswith(PUBLISH_LABELS):
