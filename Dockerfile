@@ -1,4 +1,7 @@
-# eduwatch on its embedded default (SQLite under /data, no Redis).
+# eduwatch on its embedded default: the scheduled service, SQLite under /data, no Redis.
+#   docker build -t eduwatch .
+#   docker run -v eduwatch-data:/data -e SMTP_PASSWORD=... eduwatch            # eduwatch run
+#   docker run eduwatch check-config                                           # any sub-command
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -12,11 +15,11 @@ COPY crawler ./crawler
 COPY monitor ./monitor
 RUN pip install --no-cache-dir .
 COPY config ./config
-COPY tests/pages ./tests/pages
 
-RUN useradd --system --home /data eduwatch && mkdir -p /data && chown eduwatch /data
+RUN useradd --system --home /data eduwatch && mkdir -p /data && chown eduwatch /data /app
 USER eduwatch
 VOLUME /data
+STOPSIGNAL SIGTERM
 
 ENTRYPOINT ["eduwatch"]
-CMD ["extract", "tests/pages/jyt-shanxi_t20200618.html"]
+CMD ["run", "--log-json"]

@@ -36,6 +36,7 @@ from monitor.ingest import finish_run
 from monitor.store import open_store
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SETTINGS_MODULE = "crawler.settings"
 DEFAULT_TIMEOUT = 3600.0
 TERM_GRACE = 10.0
 LOG_TAIL_LINES = 20
@@ -113,6 +114,8 @@ def run_crawl(job: CrawlJob, on_event: EventHandler | None = None) -> CrawlResul
             child = subprocess.Popen(
                 crawl_command(job, stats_path),
                 cwd=PROJECT_ROOT,
+                # Also where no scrapy.cfg is beside the code (a non-editable install):
+                env={**os.environ, "SCRAPY_SETTINGS_MODULE": SETTINGS_MODULE},
                 stdout=subprocess.PIPE,
                 stderr=log,
                 start_new_session=True,
