@@ -9,6 +9,7 @@ from selectolax.lexbor import LexborNode
 from crawler.normalize.body import Body, extract_body
 from crawler.normalize.model import Attachment, ExtractionError, ExtractionRules
 from crawler.normalize.page import parse_page
+from crawler.normalize.text import clean_text
 
 URL = "http://jyt.shanxi.gov.cn/xwzx/tzgg/202405/t20240501_1234567.shtml"
 TITLE = "关于做好2024年普通高校招生工作的通知"
@@ -124,6 +125,47 @@ def test_table_only_notice_gives_its_rows() -> None:
         "张三 | 太原市教育局 | 科长",
         "李四 | 大同市教育局 | 科员",
     )
+
+
+def test_table_only_notice_outside_any_known_container() -> None:
+    rows = "".join(
+        f"<tr><td>{n}</td><td>某某牌维生素C片</td><td>某某生物科技有限公司</td>"
+        f"<td>食健备G2022620000{n}</td><td>2022-05-0{n}</td></tr>"
+        for n in range(1, 4)
+    )
+    html = page(
+        "<div class=nav><a href='/'>首页</a><a href='/zwgk/'>政务公开</a></div>"
+        "<div class=zk_main><h2>国产保健食品备案信息查询</h2><span>发布时间：2022-05-06</span>"
+        "<div class='printonly'><table border=1><tr><th>序号</th><th>产品名称</th><th>备案人</th>"
+        f"<th>备案号</th><th>备案日期</th></tr>{rows}</table></div></div>"
+    )
+    body = extract(html)
+    assert body.method == "table"
+    assert body.paragraphs[0] == "序号 | 产品名称 | 备案人 | 备案号 | 备案日期"
+    assert (
+        body.paragraphs[-1]
+        == "3 | 某某牌维生素C片 | 某某生物科技有限公司 | 食健备G20226200003 | 2022-05-03"
+    )
+    assert len(body.paragraphs) == 4
+
+
+def test_a_closing_run_of_file_links_is_the_attachment_list_not_text() -> None:
+    files = "".join(
+        f"<img src='/images/pdf.gif'><a href='./P02022050{n}.pdf'>备案凭证{n}号</a>"
+        for n in range(3)
+    )
+    body = extract(trs(f"<p>　　{P1}</p><p>　　{P2}</p><p>{files}</p>"))
+    assert body.paragraphs == (clean_text(P1), clean_text(P2))
+    assert [a.name for a in body.attachments] == ["备案凭证0号", "备案凭证1号", "备案凭证2号"]
+
+
+def test_a_table_of_links_is_no_body() -> None:
+    links = "".join(
+        f"<tr><td><a href='/{n}.html'>链接{n}号</a></td><td><a href='/x{n}'>更多内容</a></td></tr>"
+        for n in range(5)
+    )
+    with pytest.raises(ExtractionError):
+        extract(page(f"<h2>标题</h2><table>{links}</table>"))
 
 
 def test_nested_layout_tables_do_not_duplicate_text() -> None:

@@ -430,6 +430,13 @@ def test_source_meta_naming_the_site_itself_is_ignored() -> None:
     assert metadata(page)[2] == "唐尧网"
 
 
+def test_source_meta_naming_the_issuing_authority_is_its_source() -> None:
+    head = meta("SiteName", "湖北省市场监督管理局") + meta("ContentSource", " 湖北省市场监督管理局")
+    assert metadata(headline_page("<p>发布时间：2023-08-28 08:15</p>", head))[2] == (
+        "湖北省市场监督管理局"
+    )
+
+
 def test_source_meta_with_its_own_label() -> None:
     page = headline_page("", meta("source", "来源：人民网-文化频道"))
     assert metadata(page)[2] == "人民网-文化频道"

@@ -89,3 +89,9 @@ def test_render_text_lines_and_ending(paragraphs: list[str], lead: str | None) -
     assert all(line == line.rstrip() for line in text.split("\n"))
     indented = [line[2:] for line in text.split("\n") if line.startswith("  ")]
     assert indented == paragraphs
+
+
+def test_source_line_break_between_chinese_characters_renders_as_nothing() -> None:
+    assert clean_text("血\n管性水肿，横纹肌溶解\n  症状") == "血管性水肿,横纹肌溶解症状"
+    assert clean_text("“通知”\n。") == "“通知”。"
+    assert clean_text("eduwatch\nmonitor 与\n2024") == "eduwatch monitor 与 2024"

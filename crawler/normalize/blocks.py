@@ -40,6 +40,7 @@ class Paragraph:
     after_image: bool = False  # an image came before it, with no text in between
     link_only: bool = False  # all its text is the text of navigation links
     table_row: bool = False
+    files_only: bool = False  # all its text is the text of links to files (an attachment run)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +81,7 @@ class _Flattener:
         self._parts: list[str] = []
         self._chars = 0
         self._link_chars = 0
+        self._file_chars = 0
         self._image_seen = False
         self._pre = 0
         # Content up to and including the headline is the title block, not body.
@@ -134,7 +136,7 @@ class _Flattener:
         node_id = node.mem_id
         if node_id == self._skip_id:
             self._skip_id = None
-            self._parts, self._chars, self._link_chars = [], 0, 0
+            self._parts, self._chars, self._link_chars, self._file_chars = [], 0, 0, 0
             self._image_seen = False
             return True
         return node_id not in self._skip_path
@@ -151,18 +153,23 @@ class _Flattener:
         self._chars += visible
         if link == "nav":
             self._link_chars += visible
+        elif link == "file":
+            self._file_chars += visible
 
     def _flush(self) -> None:
         if not self._parts:
             return
         raw = "".join(self._parts)
         link_only = self._chars > 0 and self._link_chars >= self._chars
-        self._parts, self._chars, self._link_chars = [], 0, 0
+        files_only = self._chars > 0 and self._file_chars >= self._chars
+        self._parts, self._chars, self._link_chars, self._file_chars = [], 0, 0, 0
         pieces = _LEAKED_BLOCK.split(raw) if "<" in raw else [raw]
         for piece in pieces:
             text = clean_text(piece)
             if text:
-                self.paragraphs.append(Paragraph(text, self._image_seen, link_only))
+                self.paragraphs.append(
+                    Paragraph(text, self._image_seen, link_only, files_only=files_only)
+                )
                 self._image_seen = False
 
     def _table(self, table: LexborNode) -> list[LexborNode]:

@@ -41,6 +41,8 @@ CMS_CONTAINERS = (
     "#rwb_zw",
     ".box_con",
     ".pages_content",
+    "#PrintArea",
+    "#vsb_content",  # VSB (Visual SiteBuilder), common on university sites
     ".article-content",
     ".article_content",
     ".content",
@@ -49,6 +51,10 @@ CMS_CONTAINERS = (
 GENERIC_CONTAINERS = frozenset({".article-content", ".article_content", ".content"})
 COMMENT_MARKERS = {ZJEG_COMMENTS: ("ZJEG_RSS.content.begin", "ZJEG_RSS.content.end")}
 MIN_CONTAINER_CHARS = 10  # a CMS match must hold this much text that is not link text
+# A notice that is only a table (名单, 备案信息) has no prose for the density detector: the
+# largest data table (no table inside it, rows of several cells, little link text) is its body.
+MIN_TABLE_ROWS = 2
+MIN_TABLE_CHARS = 20
 # Never content; removed from the whole page before any detection.
 NOISE_TAGS = ["script", "style", "iframe", "select", "button", "textarea", "template"]
 # Usually page furniture, but some templates wrap the whole page (ASP.NET `<form>`) or put the
@@ -165,6 +171,23 @@ def _candidates(page: Page, rules: ExtractionRules) -> Iterator[tuple[str, list[
         nodes = main_text_nodes(body)
         if nodes:
             yield "density", nodes
+        table = _data_table(body)
+        if table is not None:
+            yield "table", [table]
+
+
+def _data_table(root: LexborNode) -> LexborNode | None:
+    """The largest table of data rows under ``root``, or None."""
+    best: LexborNode | None = None
+    best_chars = MIN_TABLE_CHARS - 1
+    for table in root.css("table"):
+        if len(table.css("table")) > 1:  # the node itself matches too
+            continue  # a layout table: its inner tables are the candidates
+        rows = [row for row in table.css("tr") if len(row.css("td, th")) >= 2]
+        chars = _prose_chars(table)
+        if len(rows) >= MIN_TABLE_ROWS and chars > best_chars and chars * 2 > _chars(table):
+            best, best_chars = table, chars
+    return best
 
 
 def _attachment_scope(nodes: list[LexborNode]) -> list[LexborNode]:
@@ -226,4 +249,6 @@ def _no_body_reason(rules: ExtractionRules, tried: list[str]) -> str:
         parts.append(f"none of {len(CMS_CONTAINERS)} CMS containers held text")
     if "density" not in tried:
         parts.append("density found no block of prose")
+    if "table" not in tried:
+        parts.append("no data table")
     return "; ".join(parts)

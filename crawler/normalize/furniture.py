@@ -173,6 +173,9 @@ def strip_furniture(paragraphs: Sequence[Paragraph], title: str) -> list[str]:
     kept = kept[start:]
     while kept and _drops_at_end(kept[-1]):
         kept.pop()
+    # A closing run of links to files is the attachment list (kept as attachments, not text).
+    while len(kept) > 1 and kept[-1].files_only:
+        kept.pop()
     kept = kept[: _signature_start(kept)]
     while kept and _drops_at_end(kept[-1]):
         kept.pop()

@@ -129,9 +129,18 @@ def _meta_source(page: Page) -> str | None:
             continue
         match = SOURCE_LINE.match(unicodedata.normalize("NFKC", raw).strip())
         value = _source_value(match.group("value") if match else raw)
-        if value and text_key(value) not in names and value not in domain:
+        if value and not _names_the_website(value, names) and value not in domain:
             return value
     return None
+
+
+# A site name that names a website (保定市人民政府网, …门户网站) says where the page is, not who
+# issued it; an authority's own name (湖北省市场监督管理局, 山西省教育厅) is the issuer.
+WEBSITE_SUFFIXES = ("网", "网站", "门户", "平台", "在线")
+
+
+def _names_the_website(value: str, site_names: set[str]) -> bool:
+    return text_key(value) in site_names and value.endswith(WEBSITE_SUFFIXES)
 
 
 def _title_outlet(page: Page) -> str | None:

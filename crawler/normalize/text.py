@@ -19,6 +19,10 @@ _TAG_TAIL = re.compile(r"[!-;=?-~]*/>|^[!-;=?-~]*[\"']\s*/?>")
 _TAG_DEBRIS = re.compile(r"<(?=[a-zA-Z/!?])|</|/>")
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\x00-\x08\x0e-\x1f\x7f-\x9f]")
 _SPACES = re.compile(r"\s+")
+# A line break of the HTML source between two Chinese characters renders as nothing (CSS Text:
+# segment breaks between East Asian wide characters are removed): `血\n管性` is `血管性`.
+_CJK = "\u2e80-\u9fff\uf900-\ufaff“”‘’"
+_CJK_LINE_BREAK = re.compile(f"(?<=[{_CJK}])[ \\t]*\\n\\s*(?=[{_CJK}])")
 
 
 def _clean_once(text: str) -> str:
@@ -29,6 +33,7 @@ def _clean_once(text: str) -> str:
     text = _TAG_TAIL.sub(" ", text)
     text = _TAG_DEBRIS.sub("", text)
     text = _INVISIBLE.sub("", text)
+    text = _CJK_LINE_BREAK.sub("", text)
     return _SPACES.sub(" ", text).strip()
 
 
