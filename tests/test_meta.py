@@ -540,3 +540,15 @@ def test_generic_descriptions_are_not_a_lead(blurb: str) -> None:
 def test_lead_block_when_there_is_no_description_meta() -> None:
     body = "<div class='summary'>　　本文介绍今年教师培训工作的总体安排。</div>" + BODY
     assert extract_description(page_of(body)) == "本文介绍今年教师培训工作的总体安排。"
+
+
+def test_a_description_that_is_the_title_plus_words_is_no_lead() -> None:
+    head = meta("ArticleTitle", "CTR20232889详细信息") + meta(
+        "Description", "CTR20232889详细信息查询详细信息"
+    )
+    assert extract_description(page_of("<h1>CTR20232889详细信息</h1>", head)) is None
+    real = "为做好2024年普通高校招生工作，现就有关事项通知如下。"
+    head = meta("ArticleTitle", "关于做好2024年普通高校招生工作的通知") + meta("Description", real)
+    assert (
+        extract_description(page_of("<h1>关于做好2024年普通高校招生工作的通知</h1>", head)) == real
+    )

@@ -265,7 +265,14 @@ def _is_blurb(text: str, page: Page) -> bool:
     others = [*site_names(page), *(page.meta(name) or "" for name in NOT_DESCRIPTION_METAS)]
     if any(other and text_key(other) == key for other in others):
         return True
-    return any(hint.key == key or key == hint.whole_key for hint in title_hints(page))
+    hints = title_hints(page)
+    if any(hint.key == key or key == hint.whole_key for hint in hints):
+        return True
+    # The title with a few words around it and no sentence in it: `X详细信息查询详细信息`.
+    return not SENTENCE_PUNCTUATION.search(text) and any(hint.key in key for hint in hints)
+
+
+SENTENCE_PUNCTUATION = re.compile(r"[，。；！？,.;!?]")
 
 
 def extract_description(page: Page) -> str | None:
