@@ -4,9 +4,8 @@ PostgreSQL: one fresh database (`eduwatch_test_<random>`) per test session, migr
 emptied before each test and dropped at the end. When the server is not reachable the tests
 FAIL (CI has it; `scripts/services postgres` starts it), they never skip.
 
-Use in a test module::
-
-    from tests.db import database_url_fixture, store_fixture  # noqa: F401  (fixtures)
+tests/conftest.py registers this module as a plugin: a test asks for `database_url` (run on both
+databases) or `store` (an open, migrated store on it).
 """
 
 from __future__ import annotations

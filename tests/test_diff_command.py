@@ -15,7 +15,7 @@ import pytest
 from monitor.cli import main
 from monitor.config import DATABASE_URL_ENV
 from monitor.store import Store, make_engine
-from tests.db import crawl, database_url_fixture  # noqa: F401  (fixture)
+from tests.db import crawl
 from tests.paths import ROOT
 from tests.test_predecessors import (
     ADDED_CLAUSE,

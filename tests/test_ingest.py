@@ -22,10 +22,8 @@ from tests.db import (
     Crawl,
     count,
     crawl,
-    database_url_fixture,  # noqa: F401  (fixture)
     events,
     notice,
-    store_fixture,  # noqa: F401  (fixture)
 )
 
 DAY = timedelta(days=1)

@@ -25,10 +25,8 @@ from tests.db import (
     T0,
     Crawl,
     crawl,
-    database_url_fixture,  # noqa: F401  (fixture)
     events,
     notice,
-    store_fixture,  # noqa: F401  (fixture)
 )
 
 DAY = timedelta(days=1)

@@ -32,9 +32,7 @@ from monitor.store.types import utcnow
 from tests.db import (
     T0,
     crawl,
-    database_url_fixture,  # noqa: F401  (fixture)
     notice,
-    store_fixture,  # noqa: F401  (fixture)
 )
 from tests.receiver import Receiver
 

@@ -21,9 +21,7 @@ from tests.db import (
     Crawl,
     count,
     crawl,
-    database_url_fixture,  # noqa: F401  (fixture)
     events,
-    store_fixture,  # noqa: F401  (fixture)
 )
 
 SHANXI = SiteRef(id="jyt-shanxi", name="山西省教育厅", authority="山西", rules_hash="rules-v1")

@@ -17,7 +17,6 @@ from monitor.store import Store, make_engine
 from tests.db import (
     T0,
     crawl,
-    database_url_fixture,  # noqa: F401  (fixture)
     notice,
 )
 from tests.paths import ROOT

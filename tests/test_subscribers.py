@@ -20,10 +20,8 @@ from tests.db import (
     SITE,
     T0,
     crawl,
-    database_url_fixture,  # noqa: F401  (fixture)
     events,
     notice,
-    store_fixture,  # noqa: F401  (fixture)
 )
 from tests.paths import ROOT
 
