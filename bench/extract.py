@@ -4,7 +4,7 @@
 
 Pages: ``X.html`` beside ``X.html.expected.json`` (the corpus format: ``title``,
 ``publish_date``, ``body_first_paragraph``, ``body_last_paragraph``, optional ``url``); by
-default the ``article_*`` pages of ../shared/corpus. Prints figures only, never pass/fail.
+default the ``article_*`` pages of tests/corpus. Prints figures only, never pass/fail.
 
 - title accuracy: the extracted title equals the expected one after NFKC, whitespace removed.
 - date accuracy: the same day as ``publish_date``; a page whose expected date is null counts
@@ -42,7 +42,7 @@ from selectolax.lexbor import LexborHTMLParser  # noqa: E402
 from crawler.normalize import ExtractionError, extract_article  # noqa: E402
 from crawler.normalize.decode import decode_html  # noqa: E402
 
-CORPUS = ROOT.parent / "shared" / "corpus"
+CORPUS = ROOT / "tests" / "corpus"
 INVISIBLE_TAGS = ["script", "style", "noscript", "template", "head"]
 _WHITESPACE = re.compile(r"\s+")
 

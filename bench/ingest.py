@@ -31,7 +31,7 @@ from monitor.store import Store, open_store
 
 SITE = SiteRef(id="bench-jyt", name="某省教育厅", authority="某省", rules_hash="bench")
 T0 = datetime(2024, 6, 18, 2, 0, tzinfo=UTC)
-DEFAULT_ADMIN = "postgresql+psycopg2://root@127.0.0.1:5432/test"
+DEFAULT_ADMIN = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
 CLAUSES = (
     "各地各校要高度重视，切实加强组织领导，压实工作责任",
     "严格执行招生政策，规范招生行为，确保招生工作公平公正",

@@ -50,7 +50,7 @@ from monitor.store import Store, open_store
 from monitor.store.models import ArticleSketch, ArticleVersion, Site, StoredArticle
 from monitor.store.predecessors import Lookup, band_query, find, title_query
 
-DEFAULT_ADMIN = "postgresql+psycopg2://root@127.0.0.1:5432/test"
+DEFAULT_ADMIN = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
 PROVINCES = "北京 天津 河北 山西 内蒙古 辽宁 吉林 黑龙江 上海 江苏 浙江 安徽 福建 江西 山东 河南 "
 PROVINCES += "湖北 湖南 广东 广西 海南 重庆 四川 贵州 云南 西藏 陕西 甘肃 青海 宁夏 新疆 教育部"
 AUTHORITIES = PROVINCES.split()

@@ -10,6 +10,7 @@ databases) or `store` (an open, migrated store on it).
 
 from __future__ import annotations
 
+import getpass
 import os
 import secrets
 from collections.abc import Iterable, Iterator
@@ -40,9 +41,11 @@ from monitor.store.runs import RunStatus
 
 BACKENDS = ("sqlite", "postgresql")
 # Where to create the test database; `EDUWATCH_TEST_POSTGRES` names another server.
+# The server's maintenance database `postgres` exists on every installation; the test run creates
+# its own database from there.
 ADMIN_URLS = (
-    "postgresql+psycopg2://root@127.0.0.1:5432/test",
-    "postgresql+psycopg2://postgres@127.0.0.1:5432/test",
+    "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres",
+    f"postgresql+psycopg2://{getpass.getuser()}@127.0.0.1:5432/postgres",
 )
 _PG_DATABASE = pytest.StashKey[str]()
 

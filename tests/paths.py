@@ -1,9 +1,10 @@
-"""Where the tests find the shared material beside the project."""
+"""Where the tests find their real pages: tests/corpus (saved government and news pages with
+expected values; tests/corpus/README.md says where they come from) and tests/sample."""
 
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
-CORPUS = SHARED / "corpus"
-SAMPLE = SHARED / "sample" / "sample-article.txt"
-PAGES = Path(__file__).resolve().parent / "pages"
+TESTS = Path(__file__).resolve().parent
+CORPUS = TESTS / "corpus"
+SAMPLE = TESTS / "sample" / "sample-article.txt"
+PAGES = TESTS / "pages"

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from pathlib import Path
 
 import pytest
 
 from crawler.adapters.base import ListError, PageRequest
 from crawler.adapters.common import ListPageError
 from tests.fixture_site import FAMILIES, FixtureSite
+from tests.paths import CORPUS
 from tests.test_adapters_support import (
     adapter_of,
     answer,
@@ -24,7 +24,6 @@ from tests.test_adapters_support import (
 )
 
 SiteFactory = Callable[..., FixtureSite]
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 LIST_FAMILIES = [family for family in FAMILIES if family != "challenge"]
 RULES = {
     "trs": "auto:div.list-main>ul#list.list>li",

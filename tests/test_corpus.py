@@ -1,4 +1,4 @@
-"""Every real article page of ../shared/corpus against its ``.expected.json``.
+"""Every real article page of tests/corpus against its ``.expected.json``.
 
 One test per page and field group (title, date, source, body). Expected values are not
 NFKC-normalized, so both sides are compared after NFKC and whitespace folding (corpus README).

@@ -10,7 +10,6 @@ import urllib.request
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from email.message import Message
-from pathlib import Path
 from urllib.parse import urlencode, urljoin
 
 import pytest
@@ -18,10 +17,10 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from tests.fixture_site import FixtureArticle, FixtureSite, build_site, fold
 from tests.fixture_site.layouts.hanweb import DATAPROXY, HanwebLayout
+from tests.paths import CORPUS
 
 SiteFactory = Callable[..., FixtureSite]
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 TRS_ITEM = re.compile(r'<li><a href="([^"]+)" target="_blank" title="([^"]+)">([^<]+)</a>')
 
 

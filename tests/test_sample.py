@@ -1,7 +1,7 @@
 """The sample article: a TRS page holding its content renders to the sample's format, byte for byte.
 
-The expected text is rebuilt from ../shared/sample/sample-article.txt with the defects that
-ARTICLE_FORMAT.md lists taken out: the lead printed three times, leaked markup, paragraphs run
+The expected text is rebuilt from tests/sample/sample-article.txt with the defects that
+docs/article-format.md lists taken out: the lead printed three times, leaked markup, paragraphs run
 together on one line, the aggregator's footer.
 """
 
