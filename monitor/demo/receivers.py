@@ -31,6 +31,11 @@ class Mail:
     def message(self) -> EmailMessage:
         return BytesParser(policy=policy.default).parsebytes(self.data)
 
+    def text(self) -> str:
+        """The plain-text part, decoded, with its lines ended by ``\\n`` (CRLF on the wire)."""
+        part = self.message().get_body(preferencelist=("plain",))
+        return str(part.get_content()).replace("\r\n", "\n") if part is not None else ""
+
 
 @dataclass(frozen=True, slots=True)
 class Post:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Sequence
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -94,7 +93,7 @@ class Report:
         self.line("  deliveries: " + ", ".join(f"{counts[s]} {s}" for s in DELIVERY_STATUSES))
 
     def mail(self, mails: Sequence[Mail], url: str) -> None:
-        chosen = next((m for m in mails if url in _text_part(m.message())), None)
+        chosen = next((m for m in mails if url in m.text()), None)
         self.line(
             f"\n-- the email about the new notice, as the SMTP server received it "
             f"({len(mails)} emails in all) --"
@@ -107,7 +106,7 @@ class Report:
         for name in MAIL_HEADERS:
             self.line(f"{name}: {message[name]}")
         self.line("")
-        self.out.write(_text_part(message).rstrip("\n") + "\n")
+        self.out.write(chosen.text().rstrip("\n") + "\n")
 
     def webhook(self, posts: Sequence[Post], secret: str) -> None:
         verified = sum(post.signature_ok(secret) for post in posts)
@@ -141,11 +140,6 @@ class Report:
         ):
             self.line(f"  {base} {command}")
         self.line(f"  (the messages as received: {config.parent / 'received'})")
-
-
-def _text_part(message: EmailMessage) -> str:
-    part = message.get_body(preferencelist=("plain",))
-    return str(part.get_content()) if part is not None else ""
 
 
 def _shortened(payload: Any) -> Any:

@@ -61,7 +61,8 @@ def run_demo(keep: Path | None, out: TextIO) -> int:
         mail = stack.enter_context(SmtpSink())
         hooks = stack.enter_context(WebhookReceiver())
         stack.enter_context(_quiet_logs())
-        stack.enter_context(_own_environment(secrets.token_hex(16)))
+        secret = os.environ.get(SECRET_ENV) or secrets.token_hex(16)
+        stack.enter_context(_own_environment(secret))
         demo = Demo(folder, site, mail, hooks, report)
         try:
             demo.run()
@@ -256,7 +257,8 @@ def _quiet_logs() -> Iterator[None]:
 
 @contextmanager
 def _own_environment(secret: str) -> Iterator[None]:
-    """The webhook secret set, and no $EDUWATCH_DATABASE_URL: the demo never writes elsewhere."""
+    """The webhook secret set ($EDUWATCH_DEMO_HOOK_SECRET when given, else a random one), and no
+    $EDUWATCH_DATABASE_URL: the demo never writes to another database."""
     saved = {name: os.environ.get(name) for name in (SECRET_ENV, DATABASE_URL_ENV)}
     os.environ[SECRET_ENV] = secret
     os.environ.pop(DATABASE_URL_ENV, None)
