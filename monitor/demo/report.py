@@ -157,5 +157,5 @@ def _shortened(payload: Any) -> Any:
     diff = out.get("diff")
     if isinstance(diff, dict) and isinstance(diff.get("ops"), list) and diff["ops"]:
         ops = diff["ops"]
-        out["diff"] = {**diff, "ops": [ops[0], f"… ({len(ops) - 1} more, as in the diff above)"]}
+        out["diff"] = {**diff, "ops": [f"… ({len(ops)} clause changes, as in the diff above)"]}
     return out
