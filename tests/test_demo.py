@@ -215,3 +215,24 @@ def test_the_smtp_sink_takes_a_message_from_the_email_channel() -> None:
     message = mail.message()
     assert message["Subject"] == "[eduwatch] 测试"
     assert mail.text() == text  # dot-stuffing undone
+
+
+def test_the_readme_receiver_snippet_verifies_a_real_webhook(
+    demo: DemoRun, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert demo.code == 0, demo.err
+    readme = (ROOT / "README.md").read_text("utf-8")
+    snippet = next(
+        block for block in readme.split("```python\n")[1:] if "def verified_alert" in block
+    ).split("```")[0]
+    namespace: dict[str, object] = {}
+    exec(snippet, namespace)
+    verified_alert = namespace["verified_alert"]
+    body = (demo.folder / "received" / "webhook-1.json").read_bytes()
+    lines = (demo.folder / "received" / "webhook-1.headers").read_text().splitlines()
+    headers = dict(line.split(": ", 1) for line in lines)
+    monkeypatch.setenv("EDUWATCH_HOOK_SECRET", SECRET)
+    assert verified_alert(body, headers)["kind"] == "new"  # type: ignore[operator]
+    monkeypatch.setenv("EDUWATCH_HOOK_SECRET", "another secret")
+    with pytest.raises(ValueError, match="bad signature"):
+        verified_alert(body, headers)  # type: ignore[operator]
