@@ -167,7 +167,7 @@ def test_keep_refuses_a_folder_that_is_not_empty(
     assert [p.name for p in tmp_path.iterdir()] == ["something"]
 
 
-def _get(url: str) -> tuple[int, bytes, dict[str, str]]:
+def _get(url: str | urllib.request.Request) -> tuple[int, bytes, dict[str, str]]:
     try:
         with urllib.request.urlopen(url, timeout=10) as answer:
             return answer.status, answer.read(), dict(answer.headers)
@@ -182,8 +182,12 @@ def test_the_demo_site_serves_gb18030_and_withdraws_to_404() -> None:
         assert status == 200 and headers["Content-Type"] == "text/html"
         assert b'charset="gb2312"' in body and "王喆" not in body.decode("utf-8", "replace")
         teacher = next(a for a in site.live(content.NOTICE) if "教师培训" in a.title)
-        status, page, _ = _get(site.url_of(teacher))
+        status, page, headers = _get(site.url_of(teacher))
         assert status == 200 and "联系人：王喆" in page.decode("gb18030")  # 喆: not in GB2312
+        again = urllib.request.Request(
+            site.url_of(teacher), headers={"If-None-Match": headers["ETag"]}
+        )
+        assert _get(again)[0] == 304
         withdrawn = site.articles[content.WITHDRAWN_SERIAL]
         assert _get(site.url_of(withdrawn))[0] == 200
         site.withdraw(content.WITHDRAWN_SERIAL)

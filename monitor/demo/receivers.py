@@ -52,8 +52,9 @@ class Post:
         return hmac.compare_digest(expected, self.headers.get("X-Eduwatch-Signature", ""))
 
 
-class _Server(threading.Thread):
-    """A socketserver on 127.0.0.1, an ephemeral port, served by a daemon thread."""
+class LoopbackServer(threading.Thread):
+    """A socketserver on 127.0.0.1 (an ephemeral port) served by a daemon thread;
+    ``with server:`` starts and stops it."""
 
     server: socketserver.TCPServer
 
@@ -79,7 +80,7 @@ class _Server(threading.Thread):
         self.stop()
 
 
-class SmtpSink(_Server):
+class SmtpSink(LoopbackServer):
     def __init__(self) -> None:
         super().__init__("demo-smtp")
         self.mails: list[Mail] = []
@@ -141,7 +142,7 @@ def _address(argument: str) -> str:
     return rest.strip().split(" ", 1)[0].strip("<>")
 
 
-class WebhookReceiver(_Server):
+class WebhookReceiver(LoopbackServer):
     def __init__(self) -> None:
         super().__init__("demo-webhook")
         self.posts: list[Post] = []

@@ -1,6 +1,6 @@
 """The demo site on 127.0.0.1: a threading HTTP server over a mutable set of articles.
 
-    with DemoSite(today) as site:      # serves the baseline on an ephemeral port
+    with DemoSite(today) as site:      # serves the baseline on 127.0.0.1, an ephemeral port
         site.list_url(NOTICE)
         site.publish(next_edition(today)); site.revise(serial, revised); site.withdraw(serial)
 
@@ -19,29 +19,34 @@ from typing import Any
 
 from monitor.demo import pages
 from monitor.demo.content import COLUMNS, DemoArticle, baseline
+from monitor.demo.receivers import LoopbackServer
 
 ROBOTS = b"User-agent: *\nDisallow: /admin/\n"
 
 
-class DemoSite:
+class DemoSite(LoopbackServer):
     def __init__(self, today: datetime) -> None:
+        super().__init__("demo-site")
         self.articles: dict[int, DemoArticle] = {a.serial: a for a in baseline(today)}
         self.withdrawn: set[int] = set()
         self.requests: list[tuple[str, str, int]] = []  # (method, path, status)
-        self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
+        self._guard = threading.Lock()
+        server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        server.daemon_threads = True
+        server.request_queue_size = 64  # Scrapy opens many connections at once
+        self.server = server
 
     # -- changes between crawls ---------------------------------------------------------------
     def publish(self, article: DemoArticle) -> None:
-        with self._lock:
+        with self._guard:
             self.articles[article.serial] = article
 
     def revise(self, serial: int, change: Callable[[DemoArticle], DemoArticle]) -> None:
-        with self._lock:
+        with self._guard:
             self.articles[serial] = change(self.articles[serial])
 
     def withdraw(self, serial: int) -> None:
-        with self._lock:
+        with self._guard:
             self.withdrawn.add(serial)
 
     def live(self, column: str) -> list[DemoArticle]:
@@ -54,15 +59,13 @@ class DemoSite:
         return sorted(found, key=lambda a: a.published, reverse=True)
 
     def record(self, method: str, path: str, status: int) -> None:
-        with self._lock:
+        with self._guard:
             self.requests.append((method, path, status))
 
     # -- serving --------------------------------------------------------------------------------
     @property
     def origin(self) -> str:
-        if self._server is None:
-            raise RuntimeError("the demo site is not started")
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return f"http://127.0.0.1:{self.port}"
 
     def list_url(self, column: str) -> str:
         return self.origin + COLUMNS[column][0]
@@ -70,29 +73,9 @@ class DemoSite:
     def url_of(self, article: DemoArticle) -> str:
         return self.origin + article.path
 
-    def start(self) -> DemoSite:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        server.daemon_threads = True
-        server.request_queue_size = 64
-        self._server = server
-        threading.Thread(target=server.serve_forever, name="demo-site", daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> DemoSite:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
     def answer(self, path: str) -> tuple[int, bytes, str]:
         """(status, body, content type) of a GET of ``path``."""
-        with self._lock:
+        with self._guard:
             if path == "/robots.txt":
                 return 200, ROBOTS, "text/plain"
             if path in ("/", "/index.html"):
