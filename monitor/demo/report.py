@@ -86,11 +86,13 @@ class Report:
         with store.transaction() as session:
             self.out.write(render(compare(session, str(article_id), "predecessor"), "text", 1))
 
-    def deliveries(self, store: Store) -> None:
+    def deliveries(self, store: Store) -> dict[str, int]:
+        """`eduwatch status`'s delivery counts (printed)."""
         self.step("7. The alerts, sent by the outbox")
         with store.transaction() as session:
             counts = backlog(session)
         self.line("  deliveries: " + ", ".join(f"{counts[s]} {s}" for s in DELIVERY_STATUSES))
+        return counts
 
     def mail(self, mails: Sequence[Mail], url: str) -> None:
         chosen = next((m for m in mails if url in m.text()), None)

@@ -212,7 +212,9 @@ class Demo:
         store = self.require_store()
         self.highlights = self.report.events(store)
         self.report.diff(store, self.highlights["new"])
-        self.report.deliveries(store)
+        counts = self.report.deliveries(store)
+        if counts["sent"] != sum(counts.values()):
+            raise DemoError(f"not every alert was sent: {counts} (see `eduwatch deliveries`)")
         secret = os.environ[SECRET_ENV]
         self.report.mail(self.mail.mails, self.edition_url)
         self.report.webhook(self.hooks.posts, secret)
