@@ -113,8 +113,10 @@ class Demo:
         self.expect_events({}, "a site's first crawl stores everything and alerts no one")
         self.change_site()
         self.report.step("3. Second crawl: what changed")
-        self.crawl()
-        self.expect_events({"new": 1, "revised": 1}, "the withdrawn page answered 404 once")
+        second = self.crawl()
+        if not second.stats.get("gone"):
+            raise DemoError("the second crawl did not find the withdrawn page gone (404)")
+        self.expect_events({"new": 1, "revised": 1}, "the withdrawn page answered 404: once")
         self.report.step("4. Third crawl: a withdrawal takes two crawls in a row that find it gone")
         self.crawl()
         self.expect_events({"withdrawn": 1}, None)
