@@ -40,6 +40,7 @@ from monitor.runner import CrawlJob, CrawlResult, run_crawl
 from monitor.scheduler import CrawlFunction, ServiceScheduler
 from monitor.store import Store, open_store
 from monitor.store.deliveries import add_notice, publish_routes
+from monitor.store.lock import hold_service_lock
 from monitor.store.models import CrawlRun
 from monitor.store.outbox_queue import prune_deliveries, wake_digests_of
 from monitor.store.retention import prune
@@ -158,6 +159,13 @@ class Service:
     async def run(self) -> int:
         """Run until SIGTERM or SIGINT; the exit code."""
         REDACT.update(self.setup.secrets)
+        lock = await asyncio.to_thread(hold_service_lock, self.setup.config.database.url)
+        try:
+            return await self._run()
+        finally:
+            lock.release()
+
+    async def _run(self) -> int:
         store = self.store = await asyncio.to_thread(open_store, None, self.setup.config)
         outbox = Outbox(store, self._book(self.setup), self.setup.config.outbox)
         scheduler = ServiceScheduler(self.setup.config.scheduler, self.crawl, self._crawled)

@@ -54,6 +54,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run_service(args: argparse.Namespace) -> int:
     setup_logging(json_lines=args.log_json, level=args.log_level)
     from monitor.service import Service, load_setup
+    from monitor.store.lock import StoreLockedError
 
     try:
         setup = load_setup(args.config)
@@ -66,6 +67,9 @@ def run_service(args: argparse.Namespace) -> int:
         return EXIT_CONFIG
     try:
         return asyncio.run(Service(args.config, setup).run())
+    except StoreLockedError as error:
+        logger.error("eduwatch run not started: {}", error)
+        return 1
     except StoreError as error:
         logger.error("the store cannot be used: {}", error)
         return 1
