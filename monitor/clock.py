@@ -1,7 +1,7 @@
 """How times are printed: Asia/Shanghai with its offset, the same in logs, commands and status.
 
-    shown(moment)  -> "2024-06-18 10:00+08:00"        (to the minute: tables, listings)
-    stamp(moment)  -> "2024-06-18 10:00:05+08:00"     (to the second: log lines, messages)
+shown(moment)  -> "2024-06-18 10:00+08:00"        (to the minute: tables, listings)
+stamp(moment)  -> "2024-06-18 10:00:05+08:00"     (to the second: log lines, messages)
 """
 
 from __future__ import annotations

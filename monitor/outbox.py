@@ -30,6 +30,7 @@ from monitor.alerts.contract import Alert, AlertContent, Channel, DeliveryError
 from monitor.alerts.digest import render_digest, render_notice
 from monitor.alerts.routing import OPERATOR, SERVICE_KINDS
 from monitor.alerts.subscribers import ChannelSpec, SubscribersConfig, channel_kinds
+from monitor.clock import stamp
 from monitor.config import OperatorSection, OutboxSection
 from monitor.store import Store
 from monitor.store import outbox_queue as queue
@@ -207,7 +208,7 @@ class Outbox:
         else:
             logger.warning(
                 "delivery {} to {} failed (attempt {}): {}; retry at {}",
-                claim.ids[0], where, claim.attempt, error, retry_at and shanghai(retry_at),
+                claim.ids[0], where, claim.attempt, error, retry_at and stamp(retry_at),
             )  # fmt: skip
 
     def _retry_at(self, attempt: int, now: datetime) -> datetime | None:

@@ -40,6 +40,9 @@ SETTINGS_MODULE = "crawler.settings"
 DEFAULT_TIMEOUT = 3600.0
 TERM_GRACE = 10.0
 LOG_TAIL_LINES = 20
+# The child's log times say their zone, Asia/Shanghai as everywhere (monitor.clock).
+CHILD_ZONE = {"TZ": "Asia/Shanghai"}
+CHILD_SETTINGS = {"LOG_DATEFORMAT": "%Y-%m-%d %H:%M:%S%z"}
 
 EventHandler = Callable[[dict[str, Any]], None]
 
@@ -98,7 +101,7 @@ def crawl_command(job: CrawlJob, stats_path: Path) -> list[str]:
     for name, value in arguments.items():
         if value is not None:
             command += ["-a", f"{name}={value}"]
-    for name, setting in job.settings.items():
+    for name, setting in {**CHILD_SETTINGS, **job.settings}.items():
         command += ["-s", f"{name}={setting}"]
     return command
 
@@ -115,7 +118,7 @@ def run_crawl(job: CrawlJob, on_event: EventHandler | None = None) -> CrawlResul
                 crawl_command(job, stats_path),
                 cwd=PROJECT_ROOT,
                 # Also where no scrapy.cfg is beside the code (a non-editable install):
-                env={**os.environ, "SCRAPY_SETTINGS_MODULE": SETTINGS_MODULE},
+                env={**os.environ, **CHILD_ZONE, "SCRAPY_SETTINGS_MODULE": SETTINGS_MODULE},
                 stdout=subprocess.PIPE,
                 stderr=log,
                 start_new_session=True,

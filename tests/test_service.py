@@ -465,7 +465,7 @@ def test_status_deliveries_and_retry_commands(
 
     assert main(["status", *base]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[1].split()[:4] == ["jyt-shanxi", "2024-06-19", "10:00", "ok"]
+    assert out[1].split()[:4] == ["jyt-shanxi", "2024-06-19", "10:00+08:00", "ok"]
     assert out[-1].startswith("deliveries: 0 pending, 1 sent, 0 failed, 1 dead")
 
     assert main(["deliveries", "--status", "dead", *base]) == 0

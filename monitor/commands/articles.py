@@ -8,7 +8,8 @@ import sys
 from typing import Any, TextIO
 
 from monitor.cli import add_command
-from monitor.commands.db import SHANGHAI, open_from_args, parse_since, shown
+from monitor.clock import SHANGHAI, shown
+from monitor.commands.db import open_from_args, parse_since
 from monitor.errors import NotFoundError
 from monitor.store.models import EVENT_KINDS, ArticleVersion, StoredArticle
 from monitor.store.queries import article_versions, find_article, list_articles, list_events

@@ -6,16 +6,14 @@ import argparse
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from monitor.cli import add_command
+from monitor.clock import SHANGHAI
 from monitor.config import load_config, parse_duration
 from monitor.errors import ConfigError, StoreError
 from monitor.store import Store, open_store, upgrade
 from monitor.store.retention import prune
 from monitor.store.types import utcnow
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -79,8 +77,3 @@ def parse_since(value: str) -> datetime:
             f"{value!r}: expected a date (2024-06-18), a time (2024-06-18T09:00) or a span (7d)"
         ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
-
-
-def shown(moment: datetime | None) -> str:
-    """A stored time as the operator reads it: Asia/Shanghai, to the minute."""
-    return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if moment else "-"

@@ -15,8 +15,9 @@ from sqlalchemy import func, select
 
 from crawler.sites import SiteConfig, load_sites
 from monitor.cli import add_command
+from monitor.clock import shown
 from monitor.commands.check_config import display_path
-from monitor.commands.db import open_from_args, shown
+from monitor.commands.db import open_from_args
 from monitor.errors import ConfigError, NotFoundError, StoreError
 from monitor.logs import setup_logging
 from monitor.scheduler import next_due
@@ -109,14 +110,14 @@ def write_status(store: Store, sites: tuple[SiteConfig, ...], out: TextIO) -> No
             .where(Delivery.status == "pending")
         )  # fmt: skip
     now = utcnow()
-    out.write(f"{'site':<16}{'last run':<18}{'result':<9}{'next run':<18}error\n")
+    out.write(f"{'site':<16}{'last run':<24}{'result':<9}{'next run':<24}error\n")
     for site in sites:
         run = runs.get(site.id)
         result = run.status if run is not None else "-"
         error = _cut((run.error or "") if run is not None else "")
         out.write(
-            f"{site.id:<16}{shown(run.started_at if run else None):<18}{result:<9}"
-            f"{_next_run(site, run, now):<18}{error}\n"
+            f"{site.id:<16}{shown(run.started_at if run else None):<24}{result:<9}"
+            f"{_next_run(site, run, now):<24}{error}\n"
         )
     parts = [f"{counts[status]} {status}" for status in DELIVERY_STATUSES]
     out.write(f"deliveries: {', '.join(parts)} ({waiting or 0} waiting for a digest)\n")
