@@ -44,6 +44,7 @@ from monitor.store.lock import hold_service_lock
 from monitor.store.models import CrawlRun
 from monitor.store.outbox_queue import prune_deliveries, wake_digests_of
 from monitor.store.retention import prune
+from monitor.store.runs import interrupt_orphans
 from monitor.store.types import utcnow
 
 STOP_CRAWLS_TIMEOUT = 30.0  # seconds the running crawls get to end and be recorded
@@ -170,6 +171,12 @@ class Service:
         outbox = Outbox(store, self._book(self.setup), self.setup.config.outbox)
         scheduler = ServiceScheduler(self.setup.config.scheduler, self.crawl, self._crawled)
         self._outbox, self._scheduler = outbox, scheduler
+        interrupted = await asyncio.to_thread(self._interrupt_orphans)
+        if interrupted:
+            logger.warning(
+                "{} crawl run(s) left running by a process that is gone: failed, interrupted",
+                interrupted,
+            )
         released = await asyncio.to_thread(outbox.release_abandoned)
         if released:
             logger.warning("{} delivery claim(s) of an earlier run released", released)
@@ -256,6 +263,11 @@ class Service:
             if notice is not None:
                 payload = {"pid": os.getpid(), "sites": sum(s.enabled for s in setup.sites)}
                 add_notice(session, notice, f"{notice}:{self._outbox.identity}", payload, now)
+
+    def _interrupt_orphans(self) -> int:
+        assert self.store is not None
+        with self.store.transaction() as session:
+            return len(interrupt_orphans(session, utcnow(), self.store.config))
 
     def _plan(self, setup: Setup) -> None:
         assert self.store is not None
