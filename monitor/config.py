@@ -249,9 +249,10 @@ def resolve_database_url(
         return env[DATABASE_URL_ENV]
     try:
         url = make_url(configured)
-    except ArgumentError as error:
+    except ArgumentError:
         where = path or config_dir / CONFIG_FILE
-        raise ConfigError([Problem(where, None, "database.url", str(error))]) from None
+        message = f"expected a database URL such as {DEFAULT_DATABASE_URL}, got {configured!r}"
+        raise ConfigError([Problem(where, None, "database.url", message)]) from None
     database = url.database
     if url.get_backend_name() != "sqlite" or not database or database == ":memory:":
         return configured

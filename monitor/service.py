@@ -39,6 +39,7 @@ from monitor.outbox import ChannelBook, Outbox
 from monitor.runner import CrawlJob, CrawlResult, run_crawl
 from monitor.scheduler import CrawlFunction, ServiceScheduler
 from monitor.store import Store, open_store
+from monitor.store.dburl import config_problems
 from monitor.store.deliveries import add_notice, publish_routes
 from monitor.store.lock import hold_service_lock
 from monitor.store.models import CrawlRun
@@ -81,6 +82,7 @@ def load_setup(config_dir: Path) -> Setup:
     subscribers: SubscribersConfig | None = None
     try:
         config = load_config(config_dir, secrets=True)
+        problems += config_problems(config_dir, config.database.url)
     except ConfigError as error:
         problems += error.problems
     known = {site.id: site.authority for site in loaded.sites}

@@ -54,9 +54,10 @@ def run_prune(args: argparse.Namespace) -> int:
 
 
 def open_from_args(args: argparse.Namespace, command: str) -> Store | None:
-    """The store of ``--config`` (migrated), or None after printing why it cannot be opened."""
+    """The store of ``--config`` (migrated), or None after printing why it cannot be opened;
+    a database that does not exist yet is said so, never created."""
     try:
-        return open_store(config=load_config(args.config))
+        return open_store(config=load_config(args.config), create=False)
     except (ConfigError, StoreError) as error:
         print(f"eduwatch {command}: {error}", file=sys.stderr)
         return None
