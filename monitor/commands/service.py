@@ -17,14 +17,14 @@ from crawler.sites import SiteConfig, load_sites
 from monitor.cli import add_command
 from monitor.clock import shown
 from monitor.commands.check_config import display_path
-from monitor.commands.db import open_from_args
+from monitor.commands.db import open_from_args, parse_since
 from monitor.errors import ConfigError, NotFoundError, StoreError
 from monitor.logs import setup_logging
 from monitor.scheduler import next_due
 from monitor.store import Store
 from monitor.store.delivery_models import DELIVERY_STATUSES, Delivery
 from monitor.store.models import CrawlRun
-from monitor.store.outbox_queue import backlog, list_deliveries, retry
+from monitor.store.outbox_queue import backlog, list_deliveries, retry, retry_matching
 from monitor.store.types import utcnow
 
 EXIT_CONFIG = 2
@@ -46,9 +46,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     config = argparse.ArgumentParser(add_help=False)
     config.add_argument("--config", type=Path, default=argparse.SUPPRESS, metavar="DIR")
     again = actions.add_parser(
-        "retry", help="send a failed or dead delivery again", parents=[config]
+        "retry", help="send a failed or dead delivery again, or all that match", parents=[config]
     )
-    again.add_argument("delivery_id", type=int, metavar="ID")
+    again.add_argument("delivery_id", type=int, nargs="?", metavar="ID")
+    again.add_argument("--status", choices=("failed", "dead"), help="every delivery of it")
+    again.add_argument("--channel", metavar="[SUBSCRIBER/]CHANNEL", help="only this channel's")
+    again.add_argument(
+        "--since", type=parse_since, metavar="WHEN", help="only those created since (date, 7d)"
+    )
     again.set_defaults(func=run_retry)
 
 
@@ -165,17 +170,29 @@ def _delivery_line(row: Delivery) -> str:
 
 
 def run_retry(args: argparse.Namespace) -> int:
+    if (args.delivery_id is None) == (args.status is None):
+        print("eduwatch deliveries retry: give an ID or --status", file=sys.stderr)
+        return EXIT_CONFIG
+    if args.delivery_id is not None and (args.channel or args.since):
+        print("eduwatch deliveries retry: --channel and --since go with --status", file=sys.stderr)
+        return EXIT_CONFIG
     store = open_from_args(args, "deliveries retry")
     if store is None:
         return EXIT_CONFIG
     try:
         with store.transaction() as session:
-            ids = retry(session, args.delivery_id, utcnow())
+            if args.status is not None:
+                ids = retry_matching(session, args.status, utcnow(), args.channel, args.since)
+            else:
+                ids = retry(session, args.delivery_id, utcnow())
     except (NotFoundError, StoreError) as error:
         print(f"eduwatch deliveries retry: {error}", file=sys.stderr)
         return 1
     finally:
         store.close()
+    if args.status is not None:
+        print(f"{len(ids)} {args.status} deliveries due again; the running service sends them")
+        return 0
     if not ids:
         print(f"delivery {args.delivery_id} waits for its subscriber's digest; nothing to do")
         return 0

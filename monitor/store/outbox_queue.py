@@ -247,6 +247,34 @@ def retry(session: Session, delivery_id: int, now: datetime) -> list[int]:
     return [item.id for item in rows]
 
 
+def retry_matching(
+    session: Session,
+    status: str,
+    now: datetime,
+    channel: str | None = None,
+    since: datetime | None = None,
+) -> list[int]:
+    """`eduwatch deliveries retry --status dead [--channel C] [--since T]`: every delivery of
+    that status (failed or dead), of that channel (``subscriber/channel``, or a channel name of
+    any subscriber), created since ``since``, due again as ``retry`` makes one. Returns the
+    ids made due."""
+    if status not in ("failed", "dead"):
+        raise StoreError(f"--status {status}: only failed or dead deliveries are sent again")
+    query = select(Delivery.id).where(Delivery.status == status).order_by(Delivery.id)
+    if channel is not None:
+        subscriber, _, name = channel.rpartition("/")
+        query = query.where(Delivery.channel == name)
+        if subscriber:
+            query = query.where(Delivery.subscriber == subscriber)
+    if since is not None:
+        query = query.where(Delivery.created_at >= since)
+    done: list[int] = []
+    for delivery_id in session.scalars(query).all():
+        if delivery_id not in done:
+            done += retry(session, delivery_id, now)
+    return done
+
+
 def wake_digests_of(session: Session, table: RoutingTable, now: datetime) -> int:
     """Digest deliveries still waiting whose subscriber is no longer in digest mode (or gone)
     are due now, one by one (a gone subscriber's end `dead` at their first attempt)."""
