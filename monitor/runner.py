@@ -34,6 +34,8 @@ from monitor.config import load_config
 from monitor.errors import EduwatchError
 from monitor.ingest import finish_run
 from monitor.store import open_store
+from monitor.store.runs import interrupt_orphans
+from monitor.store.types import utcnow
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SETTINGS_MODULE = "crawler.settings"
@@ -240,16 +242,19 @@ def _death(exit_code: int | None, timed_out: bool, timeout: float) -> str:
 
 
 def _fail_run(job: CrawlJob, run_id: int | None, error: str, elapsed: float) -> None:
-    """Finish a run the child started but could not finish (finish_run is idempotent)."""
-    if run_id is None:
-        return
+    """Finish a run the child started but could not finish (finish_run is idempotent); when the
+    child died before it said which run it opened, the site's runs left by dead processes."""
     try:
         config = load_config(job.config_dir)
         store = open_store(job.database_url or config.database.url, config)
     except (EduwatchError, SQLAlchemyError):
         return
     try:
-        finish_run(store, run_id, "failed", {"elapsed": round(elapsed, 3)}, error)
+        if run_id is not None:
+            finish_run(store, run_id, "failed", {"elapsed": round(elapsed, 3)}, error)
+        else:
+            with store.transaction() as session:
+                interrupt_orphans(session, utcnow(), config, job.site_id, error)
     except (EduwatchError, SQLAlchemyError):
         pass
     finally:

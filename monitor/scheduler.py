@@ -85,7 +85,7 @@ class ServiceScheduler:
         )
         self._slots = asyncio.Semaphore(settings.max_crawls)
         self._running: set[asyncio.Task[Any]] = set()
-        self._schedules: dict[str, Schedule] = {}
+        self._schedules: dict[str, Schedule | None] = {}
         self._stopping = False
 
     def start(self) -> None:
@@ -115,9 +115,17 @@ class ServiceScheduler:
                 id=SITE_JOB + site.id,
                 name=f"crawl {site.id}",
                 next_run_time=firsts[site.id],
+                misfire_grace_time=self._grace(),
                 replace_existing=True,
             )
             self._schedules[site.id] = site.schedule
+
+    def retime(self, settings: SchedulerSection) -> None:
+        """New settings: when the jitter or the misfire grace changed, every site job is made
+        again with them (at the next ``schedule_sites``)."""
+        old, self.settings = self.settings, settings
+        if (old.jitter, old.misfire_grace) != (settings.jitter, settings.misfire_grace):
+            self._schedules = dict.fromkeys(self._schedules)  # none is as planned
 
     def schedule_digests(
         self, subscribers: Iterable[Subscriber], seal: Callable[[str, tuple[str, ...]], Any]
@@ -142,6 +150,9 @@ class ServiceScheduler:
     def schedule_daily(self, job_id: str, func: Callable[[], Any], hour: int, minute: int) -> None:
         trigger = CronTrigger(hour=hour, minute=minute, timezone=TIMEZONE)
         self.scheduler.add_job(func, trigger, id=job_id, name=job_id, replace_existing=True)
+
+    def _grace(self) -> int:
+        return max(1, int(self.settings.misfire_grace.total_seconds()))
 
     def next_runs(self) -> dict[str, datetime | None]:
         return {

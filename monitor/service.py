@@ -36,6 +36,7 @@ from monitor.config import ServiceConfig, load_config, load_subscribers
 from monitor.errors import ConfigError
 from monitor.logs import REDACT
 from monitor.outbox import ChannelBook, Outbox
+from monitor.reload import RESTART_ONLY, changed_settings, keep_running
 from monitor.runner import CrawlJob, CrawlResult, run_crawl
 from monitor.scheduler import CrawlFunction, ServiceScheduler
 from monitor.store import Store, open_store
@@ -151,7 +152,7 @@ class Service:
     ) -> None:
         self.config_dir = config_dir
         self.setup = setup
-        runner = RunnerCrawl(config_dir, setup.config.scheduler.crawl_timeout)
+        runner = self._runner = RunnerCrawl(config_dir, setup.config.scheduler.crawl_timeout)
         self.crawl = crawl or runner
         self.terminate = terminate or runner.terminate
         self.stopping = asyncio.Event()
@@ -237,19 +238,31 @@ class Service:
             return True
 
     def _apply(self, setup: Setup) -> None:
-        if setup.config.database != self.setup.config.database:
-            logger.warning("database.url changed: it applies at the next start, not now")
+        """Apply every setting that changed, or say it waits for a restart."""
+        changed = changed_settings(self.setup.config, setup.config)
+        later = [name for name in changed if name in RESTART_ONLY]
+        config = keep_running(self.setup.config, setup.config)
+        setup = Setup(config, setup.sites, setup.subscribers)
+        self._runner.timeout = config.scheduler.crawl_timeout.total_seconds()
         self._outbox.book = self._book(setup)
-        self._outbox.settings = setup.config.outbox.model_copy(
-            update={"workers": self.setup.config.outbox.workers}
-        )
+        self._outbox.settings = config.outbox
+        if self.store is not None:
+            self.store.config = config
+        self._scheduler.retime(config.scheduler)
         self.setup = setup
         REDACT.update(setup.secrets)
         self._plan(setup)
         self._outbox.wake()
+        applied = [name for name in changed if name not in RESTART_ONLY]
         logger.info(
-            "configuration reloaded: {} site(s) scheduled", len(self._scheduler.next_runs())
-        )
+            "configuration reloaded: {} site(s) scheduled; settings applied: {}",
+            len(self._scheduler.next_runs()), ", ".join(applied) or "none changed",
+        )  # fmt: skip
+        if later:
+            logger.warning(
+                "{} changed: applied at the next start, not now (restart the service)",
+                ", ".join(later),
+            )
 
     def _book(self, setup: Setup) -> ChannelBook:
         return ChannelBook(setup.subscribers, setup.config.operator)

@@ -91,11 +91,16 @@ def finish_run(
 
 
 def interrupt_orphans(
-    session: Session, now: datetime, config: ServiceConfig, site_id: str | None = None
+    session: Session,
+    now: datetime,
+    config: ServiceConfig,
+    site_id: str | None = None,
+    error: str | None = None,
 ) -> list[int]:
     """Runs still `running` whose owner is gone (killed, crashed, its machine restarted) are
-    finished as `failed`, reason `interrupted`, and count toward `site_failing` like any failed
-    run. All sites', or ``site_id``'s. Returns the ids of the runs so finished."""
+    finished as `failed`, reason `interrupted` (or ``error`` when the caller knows how the
+    owner died), and count toward `site_failing` like any failed run. All sites', or
+    ``site_id``'s. Returns the ids of the runs so finished."""
     query = select(CrawlRun).where(CrawlRun.status == "running", CrawlRun.finished_at.is_(None))
     if site_id is not None:
         query = query.where(CrawlRun.site_id == site_id)
@@ -104,8 +109,8 @@ def interrupt_orphans(
     for run in session.scalars(query.order_by(CrawlRun.id)).all():
         if owner_alive(run.owner, run.started_at, now, patience):
             continue
-        error = f"{INTERRUPTED}: its crawl process ({run.owner or 'unknown'}) is gone"
-        finish_run(session, run.id, "failed", {"reason": INTERRUPTED}, error, now, config)
+        why = error or f"{INTERRUPTED}: its crawl process ({run.owner or 'unknown'}) is gone"
+        finish_run(session, run.id, "failed", {"reason": INTERRUPTED}, why, now, config)
         finished.append(run.id)
     return finished
 
