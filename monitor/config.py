@@ -145,7 +145,9 @@ class SchedulerSection(_Section):
 class OutboxSection(_Section):
     """How alerts are sent: `workers` at a time, the store polled every `poll`; a failed send is
     retried after `retry_base` x 2^n (jittered, at most `retry_max`) and is dead after
-    `max_attempts`; one attempt may take `send_timeout`, a worker's claim lasts `lease`."""
+    `max_attempts`; one attempt may take `send_timeout`, a worker's claim lasts `lease`. A
+    channel that fails backs off as a whole (same steps); after `channel_failing_after`
+    failures in a row the operator is told, once, and once more when it recovers."""
 
     workers: int = Field(default=4, ge=1, le=64)
     poll: Duration = timedelta(seconds=0.5)
@@ -154,6 +156,7 @@ class OutboxSection(_Section):
     retry_max: Duration = timedelta(hours=6)
     send_timeout: Duration = timedelta(seconds=60)
     lease: Duration = timedelta(minutes=5)
+    channel_failing_after: int = Field(default=3, ge=1)
 
 
 class ServiceConfig(_Section):

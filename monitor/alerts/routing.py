@@ -28,7 +28,13 @@ from monitor.alerts.subscribers import (
 )
 
 OPERATOR = "@operator"  # the subscriber name of the operator's deliveries
-SERVICE_KINDS = ("service_started", "service_stopped", "delivery_dead")
+SERVICE_KINDS = (
+    "service_started",
+    "service_stopped",
+    "delivery_dead",
+    "channel_failing",
+    "channel_recovered",
+)
 
 
 @dataclass(frozen=True, slots=True)
