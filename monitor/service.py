@@ -46,7 +46,7 @@ from monitor.store.lock import hold_service_lock
 from monitor.store.models import CrawlRun
 from monitor.store.outbox_queue import prune_deliveries, wake_digests_of
 from monitor.store.retention import prune
-from monitor.store.runs import interrupt_orphans
+from monitor.store.runs import interrupt_orphans, last_durations
 from monitor.store.types import utcnow
 
 STOP_CRAWLS_TIMEOUT = 30.0  # seconds the running crawls get to end and be recorded
@@ -291,8 +291,9 @@ class Service:
                 select(CrawlRun.site_id, func.max(CrawlRun.started_at)).group_by(CrawlRun.site_id)
             )
             last_runs = {str(site): started for site, started in rows}
+            durations = last_durations(session)
         self._scheduler.settings = setup.config.scheduler
-        self._scheduler.schedule_sites(setup.sites, last_runs, utcnow())
+        self._scheduler.schedule_sites(setup.sites, last_runs, utcnow(), durations)
         self._scheduler.schedule_digests(setup.subscribers.active, self._outbox.seal_digest)
 
     def _crawled(self, site_id: str, outcome: Any) -> None:

@@ -115,6 +115,21 @@ def interrupt_orphans(
     return finished
 
 
+def last_durations(session: Session, sample: int = 2000) -> dict[str, timedelta]:
+    """How long each site's last finished crawl run took (among the ``sample`` latest runs)."""
+    rows = session.execute(
+        select(CrawlRun.site_id, CrawlRun.started_at, CrawlRun.finished_at)
+        .where(CrawlRun.finished_at.is_not(None))
+        .order_by(CrawlRun.id.desc())
+        .limit(sample)
+    )
+    found: dict[str, timedelta] = {}
+    for site_id, started, finished in rows:
+        if finished is not None:
+            found.setdefault(str(site_id), finished - started)
+    return found
+
+
 def _complete_baseline(site: Site, run: CrawlRun, now: datetime) -> None:
     """A healthy run ends the site's baseline: later crawls of these rules raise events."""
     if site.baselined_at is None:
