@@ -103,7 +103,7 @@ class StaleSection(_Section):
 
 class OperatorSection(_Section):
     """The operator's channels (same kinds and options as a subscriber's): failing, recovered
-    and stale sites, dead deliveries, the service starting and stopping. Subscribers never
+    and stale sites, failing and recovered channels, the service starting and stopping. Subscribers never
     hear of those."""
 
     channels: tuple[ChannelSpec, ...] = ()

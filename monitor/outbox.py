@@ -7,8 +7,10 @@
 Each loop claims one delivery (or one digest batch) in its own transaction, renders it, sends it
 through its channel and records the outcome in another transaction (monitor.store.outbox_queue).
 A failed send is retried after ``retry_base * 2**(n-1)`` (at most ``retry_max``, the upper half
-of it random); after ``max_attempts``, or on an error retrying cannot help, it is `dead` and the
-operator is told. Every message carries the delivery's idempotency key, the same on each retry.
+of it random); after ``max_attempts``, or on an error retrying cannot help, it is `dead`. A
+failing channel backs off as a whole and the operator hears once that it fails and once that it
+recovered (monitor.store.channel_health). Every message carries the delivery's idempotency key,
+the same on each retry: delivery is at least once, a repeat (a kill mid-send) under that key.
 """
 
 from __future__ import annotations
