@@ -7,9 +7,8 @@ stamp(moment)  -> "2024-06-18 10:00:05+08:00"     (to the second: log lines, mes
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from crawler.names import SHANGHAI
 
 
 def local(moment: datetime) -> datetime:

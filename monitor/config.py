@@ -103,8 +103,8 @@ class StaleSection(_Section):
 
 class OperatorSection(_Section):
     """The operator's channels (same kinds and options as a subscriber's): failing, recovered
-    and stale sites, failing and recovered channels, the service starting and stopping. Subscribers never
-    hear of those."""
+    and stale sites, failing and recovered channels, the service starting and stopping.
+    Subscribers never hear of those."""
 
     channels: tuple[ChannelSpec, ...] = ()
 

@@ -33,12 +33,12 @@ from crawler.spiders.progress import parse_event
 from monitor.config import load_config
 from monitor.errors import EduwatchError
 from monitor.ingest import finish_run
-from monitor.store import open_store
+from monitor.store import open_configured
 from monitor.store.runs import interrupt_orphans
 from monitor.store.types import utcnow
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-SETTINGS_MODULE = "crawler.settings"
+SETTINGS_MODULE = "monitor.scrapy_settings"
 DEFAULT_TIMEOUT = 3600.0
 TERM_GRACE = 10.0
 LOG_TAIL_LINES = 20
@@ -245,8 +245,7 @@ def _fail_run(job: CrawlJob, run_id: int | None, error: str, elapsed: float) -> 
     """Finish a run the child started but could not finish (finish_run is idempotent); when the
     child died before it said which run it opened, the site's runs left by dead processes."""
     try:
-        config = load_config(job.config_dir)
-        store = open_store(job.database_url or config.database.url, config)
+        store = open_configured(load_config(job.config_dir), job.database_url)
     except (EduwatchError, SQLAlchemyError):
         return
     try:
@@ -254,7 +253,7 @@ def _fail_run(job: CrawlJob, run_id: int | None, error: str, elapsed: float) -> 
             finish_run(store, run_id, "failed", {"elapsed": round(elapsed, 3)}, error)
         else:
             with store.transaction() as session:
-                interrupt_orphans(session, utcnow(), config, job.site_id, error)
+                interrupt_orphans(session, utcnow(), store.config, job.site_id, error)
     except (EduwatchError, SQLAlchemyError):
         pass
     finally:

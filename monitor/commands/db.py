@@ -11,7 +11,7 @@ from monitor.cli import add_command
 from monitor.clock import SHANGHAI
 from monitor.config import load_config, parse_duration
 from monitor.errors import ConfigError, StoreError
-from monitor.store import Store, open_store, upgrade
+from monitor.store import Store, open_configured, upgrade
 from monitor.store.retention import prune
 from monitor.store.types import utcnow
 
@@ -57,7 +57,7 @@ def open_from_args(args: argparse.Namespace, command: str) -> Store | None:
     """The store of ``--config`` (migrated), or None after printing why it cannot be opened;
     a database that does not exist yet is said so, never created."""
     try:
-        return open_store(config=load_config(args.config), create=False)
+        return open_configured(load_config(args.config), create=False)
     except (ConfigError, StoreError) as error:
         print(f"eduwatch {command}: {error}", file=sys.stderr)
         return None

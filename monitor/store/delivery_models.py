@@ -6,7 +6,8 @@ with `next_attempt_at` set by the backoff; past the attempt limit, or on an erro
 cannot help, it is `dead` with `last_error` kept. `claimed_by`/`claimed_until` are the lease of
 the worker sending it right now. Digest deliveries wait with no `next_attempt_at` until their
 subscriber's digest time seals them into one batch (`digest_key`), sent as one message.
-Operator notices (service start/stop, a channel failing or recovered) have no event: their `payload` says it.
+Operator notices (service start/stop, a channel failing or recovered) have no event: their
+`payload` says it.
 """
 
 from __future__ import annotations

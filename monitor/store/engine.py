@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.config import ServiceConfig
 from monitor.errors import StoreError
-from monitor.store.dburl import missing, url_problems
+from monitor.store.dburl import url_problems
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -80,25 +80,3 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
-
-
-def open_store(
-    url: str | None = None,
-    config: ServiceConfig | None = None,
-    *,
-    upgrade: bool = True,
-    create: bool = True,
-) -> Store:
-    """Open the store at ``url`` (default: the config's), migrated to the latest schema; with
-    ``create`` False a database that does not exist yet is a StoreError, not a new one."""
-    from monitor.store.migrate import upgrade_engine
-
-    config = config or ServiceConfig()
-    url = url or config.database.url
-    absent = None if create else missing(url)
-    if absent is not None:
-        raise StoreError(absent)
-    engine = make_engine(url)
-    if upgrade:
-        upgrade_engine(engine)
-    return Store(engine, config)

@@ -13,7 +13,6 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from monitor.errors import StoreError
 from monitor.store.dburl import describe_connect_error
-from monitor.store.engine import make_engine
 
 MIGRATIONS = Path(__file__).resolve().with_name("migrations")
 # Any constant: PostgreSQL advisory lock held while migrating, so two starting workers queue.
@@ -55,12 +54,3 @@ def upgrade_engine(engine: Engine, revision: str = "head") -> str | None:
             raise StoreError(describe_connect_error(engine.url, error)) from error
         raise StoreError(f"cannot migrate the database {url}: {error}") from error
     return current_revision(engine)
-
-
-def upgrade(url: str, revision: str = "head") -> str | None:
-    """`eduwatch db upgrade`: migrate the database at ``url``; returns the revision reached."""
-    engine = make_engine(url)
-    try:
-        return upgrade_engine(engine, revision)
-    finally:
-        engine.dispose()

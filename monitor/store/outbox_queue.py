@@ -17,10 +17,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from monitor.alerts.content import event_content, notice_content
 from monitor.alerts.contract import AlertContent
 from monitor.alerts.routing import RoutingTable
 from monitor.errors import NotFoundError, StoreError
+from monitor.store.alert_content import event_content, notice_content
 from monitor.store.channel_health import (
     Failure,
     backing_off,

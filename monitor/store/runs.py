@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from crawler.names import RunStatus
 from monitor.config import ServiceConfig
 from monitor.errors import NotFoundError
 from monitor.store.health import check_stale, note_failure, note_success
@@ -18,7 +19,6 @@ from monitor.store.models import CrawlRun, Site
 from monitor.store.owners import owner_alive, process_owner
 from monitor.store.sites import SiteRef, ensure_site, in_baseline
 
-RunStatus = Literal["ok", "partial", "failed"]
 FINISH_STATUSES = ("ok", "partial", "failed")
 INTERRUPTED = "interrupted"
 OWNER_GRACE = timedelta(minutes=10)  # past the crawl timeout, a run elsewhere has no owner left

@@ -1,21 +1,19 @@
 """An event's rows -> the AlertContent its renderers show (monitor.alerts.contract).
 
-Page text goes in raw: the renderers escape it. Times are shown in Asia/Shanghai.
+The store reads its rows into plain data here; the alerts never import the store. Page text goes
+in raw: the renderers escape it. Times are shown in Asia/Shanghai.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from monitor.alerts.contract import AlertAttachment, AlertContent
+from monitor.alerts.contract import AlertAttachment, AlertContent, shanghai
 from monitor.store.delivery_models import Delivery
 from monitor.store.models import ArticleVersion, Event, Site, StoredArticle
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 SERVICE_NAME = "eduwatch"
 NOTICE_TITLES = {
     "service_started": "服务已启动",
@@ -24,10 +22,6 @@ NOTICE_TITLES = {
     "channel_failing": "告警渠道故障",
     "channel_recovered": "告警渠道已恢复",
 }
-
-
-def shanghai(moment: datetime) -> str:
-    return moment.astimezone(SHANGHAI).isoformat(timespec="seconds")
 
 
 def event_content(session: Session, event: Event) -> AlertContent:
