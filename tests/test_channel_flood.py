@@ -7,15 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from loguru import logger
 from sqlalchemy import select
 
 from monitor.alerts.routing import OPERATOR
 from monitor.store import Store
 from monitor.store.delivery_models import ChannelHealth
+from tests.logcapture import captured
 from tests.receiver import Receiver
 from tests.test_outbox import (
     FAST,
@@ -37,14 +36,8 @@ ARTICLES = 24
 
 @pytest.fixture
 def warnings() -> Iterator[list[str]]:
-    lines: list[str] = []
-
-    def sink(message: Any) -> None:
-        lines.append(str(message.record["message"]))
-
-    handle = logger.add(sink, level="WARNING", format="{message}")
-    yield lines
-    logger.remove(handle)
+    with captured("WARNING") as lines:
+        yield lines
 
 
 def failures(store: Store) -> int:

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
-from loguru import logger
 
 from monitor.config import SchedulerSection
 from monitor.scheduler import CRAWL_ESTIMATE, ServiceScheduler, first_round
+from tests.logcapture import captured
 from tests.test_service import site_config
 
 NOW = datetime(2024, 6, 18, 1, 0, tzinfo=UTC)
@@ -21,14 +20,8 @@ NOW = datetime(2024, 6, 18, 1, 0, tzinfo=UTC)
 
 @pytest.fixture
 def logged() -> Iterator[list[str]]:
-    lines: list[str] = []
-
-    def sink(message: Any) -> None:
-        lines.append(str(message.record["message"]))
-
-    handle = logger.add(sink, level="INFO", format="{message}")
-    yield lines
-    logger.remove(handle)
+    with captured("INFO") as lines:
+        yield lines
 
 
 async def noop(site_id: str) -> str:

@@ -356,10 +356,15 @@ def test_backoff_is_exponential_capped_and_jittered() -> None:
 
 
 class Mailbox:
-    def __init__(self) -> None:
+    """An aiosmtpd handler keeping each message; ``delay``: it takes that long over each."""
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self.delay = delay
         self.messages: list[bytes] = []
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.delay:
+            await asyncio.sleep(self.delay)
         self.messages.append(envelope.content)
         return "250 OK"
 

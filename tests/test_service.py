@@ -36,6 +36,7 @@ from monitor.store.models import CrawlRun
 from tests.db import T0, crawl, notice
 from tests.paths import ROOT
 from tests.receiver import Receiver
+from tests.test_outbox import Mailbox, free_port
 
 PYTHON = ROOT / ".venv" / "bin" / "python"
 TOKEN_ENV = "EDUWATCH_TEST_TOKEN"
@@ -260,25 +261,6 @@ def test_sighup_reloads_or_keeps_the_running_configuration_and_sigterm_stops_cle
 # --- deliveries across a crash -------------------------------------------------------------------
 
 
-class SlowMailbox:
-    """An aiosmtpd handler that takes a while over each message (some are in flight at a kill)."""
-
-    def __init__(self, delay: float) -> None:
-        self.delay = delay
-        self.messages: list[bytes] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        await asyncio.sleep(self.delay)
-        self.messages.append(envelope.content)
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def test_sigkill_mid_batch_every_alert_arrives_and_only_in_flight_ones_repeat(
     tmp_path: Path, services: Callable[[Path], Service], receiver: Receiver
 ) -> None:
@@ -293,7 +275,7 @@ def test_sigkill_mid_batch_every_alert_arrives_and_only_in_flight_ones_repeat(
     subscriber = webhook_subscriber("批量", receiver.url()) + mail
     config = write_config(tmp_path, "subscribers:\n" + subscriber)
     receiver.delay = 0.25  # each answer takes a while: some are in flight at the kill
-    mailbox = SlowMailbox(0.25)
+    mailbox = Mailbox(0.25)
     smtp = Controller(mailbox, hostname="127.0.0.1", port=port)
     smtp.start()
     first = services(config)
