@@ -103,8 +103,8 @@ class StaleSection(_Section):
 
 class OperatorSection(_Section):
     """The operator's channels (same kinds and options as a subscriber's): failing, recovered
-    and stale sites, dead deliveries, the service starting and stopping. Subscribers never
-    hear of those."""
+    and stale sites, failing and recovered channels, the service starting and stopping.
+    Subscribers never hear of those."""
 
     channels: tuple[ChannelSpec, ...] = ()
 
@@ -145,7 +145,9 @@ class SchedulerSection(_Section):
 class OutboxSection(_Section):
     """How alerts are sent: `workers` at a time, the store polled every `poll`; a failed send is
     retried after `retry_base` x 2^n (jittered, at most `retry_max`) and is dead after
-    `max_attempts`; one attempt may take `send_timeout`, a worker's claim lasts `lease`."""
+    `max_attempts`; one attempt may take `send_timeout`, a worker's claim lasts `lease`. A
+    channel that fails backs off as a whole (same steps); after `channel_failing_after`
+    failures in a row the operator is told, once, and once more when it recovers."""
 
     workers: int = Field(default=4, ge=1, le=64)
     poll: Duration = timedelta(seconds=0.5)
@@ -154,6 +156,7 @@ class OutboxSection(_Section):
     retry_max: Duration = timedelta(hours=6)
     send_timeout: Duration = timedelta(seconds=60)
     lease: Duration = timedelta(minutes=5)
+    channel_failing_after: int = Field(default=3, ge=1)
 
 
 class ServiceConfig(_Section):
@@ -249,9 +252,10 @@ def resolve_database_url(
         return env[DATABASE_URL_ENV]
     try:
         url = make_url(configured)
-    except ArgumentError as error:
+    except ArgumentError:
         where = path or config_dir / CONFIG_FILE
-        raise ConfigError([Problem(where, None, "database.url", str(error))]) from None
+        message = f"expected a database URL such as {DEFAULT_DATABASE_URL}, got {configured!r}"
+        raise ConfigError([Problem(where, None, "database.url", message)]) from None
     database = url.database
     if url.get_backend_name() != "sqlite" or not database or database == ":memory:":
         return configured

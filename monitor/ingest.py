@@ -320,10 +320,14 @@ def start_run(
     normalizer_version: str = NORMALIZER_VERSION,
 ) -> int:
     """Open a crawl run of ``site``; returns its id for ingest, record_listing and finish_run.
-    Re-indexes the site's articles with missing or stale predecessor index rows (a bounded
-    number, monitor.linking.REFRESH_PER_RUN)."""
+    The site's earlier runs left `running` by a dead process are finished first (failed,
+    `interrupted`). Re-indexes the site's articles with missing or stale predecessor index rows
+    (a bounded number, monitor.linking.REFRESH_PER_RUN)."""
+    moment = now or utcnow()
     with store.transaction() as session:
-        run_id = runs.start_run(session, site, now or utcnow(), normalizer_version)
+        runs.interrupt_orphans(session, moment, store.config, site.id)
+    with store.transaction() as session:
+        run_id = runs.start_run(session, site, moment, normalizer_version)
         linking.refresh_index(session, site.id)
         return run_id
 

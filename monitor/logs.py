@@ -1,5 +1,6 @@
 """Every log line through loguru: stdlib logging (APScheduler, SQLAlchemy, asyncio, Scrapy when
 in process) routed into it; human-readable lines, or JSON lines (``--log-json``); secrets out.
+Times are Asia/Shanghai with their offset (monitor.clock), whatever the server's zone.
 
 The secrets are the values the configuration takes from the environment (channel passwords,
 tokens, the database password); every message and traceback is searched for them and each is
@@ -17,6 +18,8 @@ from typing import Any, TextIO
 from urllib.parse import quote
 
 from loguru import logger
+
+from monitor.clock import local, stamp
 
 HIDDEN = "***"
 # INFO chatter of libraries (a line per job added or run, per migration step checked)
@@ -89,7 +92,7 @@ def _exception_text(record: Any) -> str | None:
 def _text_sink(out: TextIO) -> Any:
     def write(message: Any) -> None:
         record = message.record
-        time = record["time"].strftime("%Y-%m-%d %H:%M:%S")
+        time = stamp(record["time"])
         line = f"{time} {record['level'].name:<7} {_source(record)}: {REDACT(record['message'])}"
         problem = _exception_text(record)
         out.write(line + ("\n" + problem if problem else "") + "\n")
@@ -102,7 +105,7 @@ def _json_sink(out: TextIO) -> Any:
     def write(message: Any) -> None:
         record = message.record
         entry: dict[str, Any] = {
-            "time": record["time"].isoformat(timespec="milliseconds"),
+            "time": local(record["time"]).isoformat(timespec="milliseconds"),
             "level": record["level"].name,
             "logger": _source(record),
             "message": REDACT(record["message"]),

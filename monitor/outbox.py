@@ -7,8 +7,10 @@
 Each loop claims one delivery (or one digest batch) in its own transaction, renders it, sends it
 through its channel and records the outcome in another transaction (monitor.store.outbox_queue).
 A failed send is retried after ``retry_base * 2**(n-1)`` (at most ``retry_max``, the upper half
-of it random); after ``max_attempts``, or on an error retrying cannot help, it is `dead` and the
-operator is told. Every message carries the delivery's idempotency key, the same on each retry.
+of it random); after ``max_attempts``, or on an error retrying cannot help, it is `dead`. A
+failing channel backs off as a whole and the operator hears once that it fails and once that it
+recovered (monitor.store.channel_health). Every message carries the delivery's idempotency key,
+the same on each retry: delivery is at least once, a repeat (a kill mid-send) under that key.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from monitor.alerts.contract import Alert, AlertContent, Channel, DeliveryError,
 from monitor.alerts.digest import render_digest, render_notice
 from monitor.alerts.routing import OPERATOR, SERVICE_KINDS
 from monitor.alerts.subscribers import ChannelSpec, SubscribersConfig, channel_kinds
+from monitor.clock import stamp
 from monitor.config import OperatorSection, OutboxSection
 from monitor.store import Store
 from monitor.store import outbox_queue as queue
@@ -185,29 +188,45 @@ class Outbox:
 
     def _sent(self, claim: queue.Claim) -> None:
         with self.store.transaction() as session:
-            queue.record_sent(session, claim, self.identity, utcnow())
+            failures = queue.record_sent(session, claim, self.identity, utcnow())
         logger.info(
             "sent delivery {} to {}/{} (attempt {}, {} item(s), key {})",
             claim.ids[0], claim.subscriber, claim.channel, claim.attempt, len(claim.ids), claim.key,
         )  # fmt: skip
+        if failures:
+            logger.info(
+                "channel {}/{} recovered after {} failure(s) in a row",
+                claim.subscriber, claim.channel, failures,
+            )  # fmt: skip
 
     def _failed(self, claim: queue.Claim, error: str, retryable: bool) -> None:
+        """Record the failure; one warning per back-off step of the channel, not per delivery."""
         now = utcnow()
         retry_at = self._retry_at(claim.attempt, now) if retryable else None
+        settings = self.settings
+        step = backoff(claim.channel_failures + 1, settings.retry_base, settings.retry_max)
         with self.store.transaction() as session:
-            dead = queue.record_failure(session, claim, self.identity, now, error, retry_at)
-        where = f"{claim.subscriber}/{claim.channel}"
-        if dead:
+            outcome = queue.record_failure(
+                session, claim, self.identity, now, error, retry_at, now + step,
+                settings.channel_failing_after,
+            )  # fmt: skip
+        where, channel = f"{claim.subscriber}/{claim.channel}", outcome.channel
+        if channel.stepped:
+            logger.warning(
+                "channel {} failing ({} failure(s) in a row, {} delivery(ies) waiting): {}; "
+                "next try at {}",
+                where, channel.failures, channel.waiting, error,
+                channel.next_try_at and stamp(channel.next_try_at),
+            )  # fmt: skip
+        else:
+            logger.debug("delivery {} to {} failed: {}", claim.ids[0], where, error)
+        if outcome.dead:
             logger.error(
                 "delivery {} to {} is dead after {} attempt(s): {}",
                 claim.ids[0], where, claim.attempt, error,
             )  # fmt: skip
+        if channel.alerted:
             self.wake()  # the operator's notice of it
-        else:
-            logger.warning(
-                "delivery {} to {} failed (attempt {}): {}; retry at {}",
-                claim.ids[0], where, claim.attempt, error, retry_at and shanghai(retry_at),
-            )  # fmt: skip
 
     def _retry_at(self, attempt: int, now: datetime) -> datetime | None:
         if attempt >= self.settings.max_attempts:

@@ -34,12 +34,17 @@ from monitor.config import load_config
 from monitor.errors import EduwatchError
 from monitor.ingest import finish_run
 from monitor.store import open_configured
+from monitor.store.runs import interrupt_orphans
+from monitor.store.types import utcnow
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SETTINGS_MODULE = "monitor.scrapy_settings"
 DEFAULT_TIMEOUT = 3600.0
 TERM_GRACE = 10.0
 LOG_TAIL_LINES = 20
+# The child's log times say their zone, Asia/Shanghai as everywhere (monitor.clock).
+CHILD_ZONE = {"TZ": "Asia/Shanghai"}
+CHILD_SETTINGS = {"LOG_DATEFORMAT": "%Y-%m-%d %H:%M:%S%z"}
 
 EventHandler = Callable[[dict[str, Any]], None]
 
@@ -98,7 +103,7 @@ def crawl_command(job: CrawlJob, stats_path: Path) -> list[str]:
     for name, value in arguments.items():
         if value is not None:
             command += ["-a", f"{name}={value}"]
-    for name, setting in job.settings.items():
+    for name, setting in {**CHILD_SETTINGS, **job.settings}.items():
         command += ["-s", f"{name}={setting}"]
     return command
 
@@ -115,7 +120,7 @@ def run_crawl(job: CrawlJob, on_event: EventHandler | None = None) -> CrawlResul
                 crawl_command(job, stats_path),
                 cwd=PROJECT_ROOT,
                 # Also where no scrapy.cfg is beside the code (a non-editable install):
-                env={**os.environ, "SCRAPY_SETTINGS_MODULE": SETTINGS_MODULE},
+                env={**os.environ, **CHILD_ZONE, "SCRAPY_SETTINGS_MODULE": SETTINGS_MODULE},
                 stdout=subprocess.PIPE,
                 stderr=log,
                 start_new_session=True,
@@ -237,15 +242,18 @@ def _death(exit_code: int | None, timed_out: bool, timeout: float) -> str:
 
 
 def _fail_run(job: CrawlJob, run_id: int | None, error: str, elapsed: float) -> None:
-    """Finish a run the child started but could not finish (finish_run is idempotent)."""
-    if run_id is None:
-        return
+    """Finish a run the child started but could not finish (finish_run is idempotent); when the
+    child died before it said which run it opened, the site's runs left by dead processes."""
     try:
         store = open_configured(load_config(job.config_dir), job.database_url)
     except (EduwatchError, SQLAlchemyError):
         return
     try:
-        finish_run(store, run_id, "failed", {"elapsed": round(elapsed, 3)}, error)
+        if run_id is not None:
+            finish_run(store, run_id, "failed", {"elapsed": round(elapsed, 3)}, error)
+        else:
+            with store.transaction() as session:
+                interrupt_orphans(session, utcnow(), store.config, job.site_id, error)
     except (EduwatchError, SQLAlchemyError):
         pass
     finally:

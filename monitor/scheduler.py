@@ -11,6 +11,7 @@ started at once; the others wait for their next time after their last run.
 from __future__ import annotations
 
 import asyncio
+import heapq
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,6 +27,9 @@ from monitor.config import SchedulerSection
 CrawlFunction = Callable[[str], Awaitable[Any]]
 """Runs one crawl of a site to its end (or its timeout) and returns its outcome."""
 SITE_JOB = "site:"
+# A crawl never measured: the first round of the 32 shipped sites took about 12 minutes to start
+# them all two at a time (issue 9), some 45 s a crawl.
+CRAWL_ESTIMATE = timedelta(seconds=45)
 DIGEST_JOB = "digest:"
 
 
@@ -63,6 +67,37 @@ def first_runs(
     return planned
 
 
+def first_round(
+    planned: Mapping[str, datetime],
+    now: datetime,
+    max_crawls: int,
+    durations: Mapping[str, timedelta],
+) -> timedelta:
+    """How long after ``now`` the last of the overdue sites (``planned``: their stagger slots) is
+    expected to start: each at its slot or when one of the ``max_crawls`` crawl slots frees up,
+    whichever is later; a crawl takes what the site's last one took (a site never crawled: the
+    others' median, else CRAWL_ESTIMATE)."""
+    due = sorted((moment, site_id) for site_id, moment in planned.items())
+    known = sorted(durations.values())
+    usual = known[len(known) // 2] if known else CRAWL_ESTIMATE
+    free = [now] * max_crawls
+    last = now
+    for moment, site_id in due:
+        slot = heapq.heappop(free)
+        last = max(moment, slot)
+        heapq.heappush(free, last + durations.get(site_id, usual))
+    return last - now
+
+
+def first_round_text(count: int, spread: timedelta, settings: SchedulerSection) -> str:
+    minutes = max(1, round(spread.total_seconds() / 60))
+    stagger = round(settings.stagger.total_seconds() / 60, 1)
+    return (
+        f"first round: {count} site(s) due, started over about {minutes} min "
+        f"(spread over {stagger:g} min, at most {settings.max_crawls} crawl(s) at a time)"
+    )
+
+
 class ServiceScheduler:
     """The service's AsyncIOScheduler: site crawls, digests and daily chores."""
 
@@ -85,7 +120,7 @@ class ServiceScheduler:
         )
         self._slots = asyncio.Semaphore(settings.max_crawls)
         self._running: set[asyncio.Task[Any]] = set()
-        self._schedules: dict[str, Schedule] = {}
+        self._schedules: dict[str, Schedule | None] = {}
         self._stopping = False
 
     def start(self) -> None:
@@ -96,16 +131,30 @@ class ServiceScheduler:
         return len(self._running)
 
     def schedule_sites(
-        self, sites: Iterable[SiteConfig], last_runs: Mapping[str, datetime], now: datetime
+        self,
+        sites: Iterable[SiteConfig],
+        last_runs: Mapping[str, datetime],
+        now: datetime,
+        durations: Mapping[str, timedelta] | None = None,
     ) -> None:
         """Make the site jobs those of ``sites`` (the enabled ones): new and changed schedules
-        planned from their last run, unchanged ones left as they are, the others removed."""
+        planned from their last run, unchanged ones left as they are, the others removed. The
+        sites due now are logged with when the last of them is expected to start (``durations``:
+        how long each site's last crawl took)."""
         wanted = {site.id: site for site in sites if site.enabled}
         for site_id in set(self._schedules) - set(wanted):
             self.scheduler.remove_job(SITE_JOB + site_id)
             del self._schedules[site_id]
         changed = [s for s in wanted.values() if self._schedules.get(s.id) != s.schedule]
         firsts = first_runs(changed, last_runs, now, self.settings.stagger)
+        overdue = {
+            site.id: firsts[site.id]
+            for site in changed
+            if (due := next_due(site.schedule, last_runs.get(site.id))) is None or due <= now
+        }
+        if overdue:
+            spread = first_round(overdue, now, self.settings.max_crawls, durations or {})
+            logger.info(first_round_text(len(overdue), spread, self.settings))
         jitter = int(self.settings.jitter.total_seconds()) or None
         for site in changed:
             self.scheduler.add_job(
@@ -115,9 +164,17 @@ class ServiceScheduler:
                 id=SITE_JOB + site.id,
                 name=f"crawl {site.id}",
                 next_run_time=firsts[site.id],
+                misfire_grace_time=self._grace(),
                 replace_existing=True,
             )
             self._schedules[site.id] = site.schedule
+
+    def retime(self, settings: SchedulerSection) -> None:
+        """New settings: when the jitter or the misfire grace changed, every site job is made
+        again with them (at the next ``schedule_sites``)."""
+        old, self.settings = self.settings, settings
+        if (old.jitter, old.misfire_grace) != (settings.jitter, settings.misfire_grace):
+            self._schedules = dict.fromkeys(self._schedules)  # none is as planned
 
     def schedule_digests(
         self, subscribers: Iterable[Subscriber], seal: Callable[[str, tuple[str, ...]], Any]
@@ -142,6 +199,9 @@ class ServiceScheduler:
     def schedule_daily(self, job_id: str, func: Callable[[], Any], hour: int, minute: int) -> None:
         trigger = CronTrigger(hour=hour, minute=minute, timezone=TIMEZONE)
         self.scheduler.add_job(func, trigger, id=job_id, name=job_id, replace_existing=True)
+
+    def _grace(self) -> int:
+        return max(1, int(self.settings.misfire_grace.total_seconds()))
 
     def next_runs(self) -> dict[str, datetime | None]:
         return {

@@ -36,13 +36,17 @@ from monitor.config import ServiceConfig, load_config, load_subscribers
 from monitor.errors import ConfigError
 from monitor.logs import REDACT
 from monitor.outbox import ChannelBook, Outbox
+from monitor.reload import RESTART_ONLY, changed_settings, keep_running
 from monitor.runner import CrawlJob, CrawlResult, run_crawl
 from monitor.scheduler import CrawlFunction, ServiceScheduler
 from monitor.store import Store, open_store
+from monitor.store.dburl import config_problems
 from monitor.store.deliveries import add_notice, publish_routes
+from monitor.store.lock import hold_service_lock
 from monitor.store.models import CrawlRun
 from monitor.store.outbox_queue import prune_deliveries, wake_digests_of
 from monitor.store.retention import prune
+from monitor.store.runs import interrupt_orphans, last_durations
 from monitor.store.types import utcnow
 
 STOP_CRAWLS_TIMEOUT = 30.0  # seconds the running crawls get to end and be recorded
@@ -79,6 +83,7 @@ def load_setup(config_dir: Path) -> Setup:
     subscribers: SubscribersConfig | None = None
     try:
         config = load_config(config_dir, secrets=True)
+        problems += config_problems(config_dir, config.database.url)
     except ConfigError as error:
         problems += error.problems
     known = {site.id: site.authority for site in loaded.sites}
@@ -147,7 +152,7 @@ class Service:
     ) -> None:
         self.config_dir = config_dir
         self.setup = setup
-        runner = RunnerCrawl(config_dir, setup.config.scheduler.crawl_timeout)
+        runner = self._runner = RunnerCrawl(config_dir, setup.config.scheduler.crawl_timeout)
         self.crawl = crawl or runner
         self.terminate = terminate or runner.terminate
         self.stopping = asyncio.Event()
@@ -158,10 +163,23 @@ class Service:
     async def run(self) -> int:
         """Run until SIGTERM or SIGINT; the exit code."""
         REDACT.update(self.setup.secrets)
+        lock = await asyncio.to_thread(hold_service_lock, self.setup.config.database.url)
+        try:
+            return await self._run()
+        finally:
+            lock.release()
+
+    async def _run(self) -> int:
         store = self.store = await asyncio.to_thread(open_store, None, self.setup.config)
         outbox = Outbox(store, self._book(self.setup), self.setup.config.outbox)
         scheduler = ServiceScheduler(self.setup.config.scheduler, self.crawl, self._crawled)
         self._outbox, self._scheduler = outbox, scheduler
+        interrupted = await asyncio.to_thread(self._interrupt_orphans)
+        if interrupted:
+            logger.warning(
+                "{} crawl run(s) left running by a process that is gone: failed, interrupted",
+                interrupted,
+            )
         released = await asyncio.to_thread(outbox.release_abandoned)
         if released:
             logger.warning("{} delivery claim(s) of an earlier run released", released)
@@ -220,19 +238,31 @@ class Service:
             return True
 
     def _apply(self, setup: Setup) -> None:
-        if setup.config.database != self.setup.config.database:
-            logger.warning("database.url changed: it applies at the next start, not now")
+        """Apply every setting that changed, or say it waits for a restart."""
+        changed = changed_settings(self.setup.config, setup.config)
+        later = [name for name in changed if name in RESTART_ONLY]
+        config = keep_running(self.setup.config, setup.config)
+        setup = Setup(config, setup.sites, setup.subscribers)
+        self._runner.timeout = config.scheduler.crawl_timeout.total_seconds()
         self._outbox.book = self._book(setup)
-        self._outbox.settings = setup.config.outbox.model_copy(
-            update={"workers": self.setup.config.outbox.workers}
-        )
+        self._outbox.settings = config.outbox
+        if self.store is not None:
+            self.store.config = config
+        self._scheduler.retime(config.scheduler)
         self.setup = setup
         REDACT.update(setup.secrets)
         self._plan(setup)
         self._outbox.wake()
+        applied = [name for name in changed if name not in RESTART_ONLY]
         logger.info(
-            "configuration reloaded: {} site(s) scheduled", len(self._scheduler.next_runs())
-        )
+            "configuration reloaded: {} site(s) scheduled; settings applied: {}",
+            len(self._scheduler.next_runs()), ", ".join(applied) or "none changed",
+        )  # fmt: skip
+        if later:
+            logger.warning(
+                "{} changed: applied at the next start, not now (restart the service)",
+                ", ".join(later),
+            )
 
     def _book(self, setup: Setup) -> ChannelBook:
         return ChannelBook(setup.subscribers, setup.config.operator)
@@ -249,6 +279,11 @@ class Service:
                 payload = {"pid": os.getpid(), "sites": sum(s.enabled for s in setup.sites)}
                 add_notice(session, notice, f"{notice}:{self._outbox.identity}", payload, now)
 
+    def _interrupt_orphans(self) -> int:
+        assert self.store is not None
+        with self.store.transaction() as session:
+            return len(interrupt_orphans(session, utcnow(), self.store.config))
+
     def _plan(self, setup: Setup) -> None:
         assert self.store is not None
         with self.store.transaction() as session:
@@ -256,8 +291,9 @@ class Service:
                 select(CrawlRun.site_id, func.max(CrawlRun.started_at)).group_by(CrawlRun.site_id)
             )
             last_runs = {str(site): started for site, started in rows}
+            durations = last_durations(session)
         self._scheduler.settings = setup.config.scheduler
-        self._scheduler.schedule_sites(setup.sites, last_runs, utcnow())
+        self._scheduler.schedule_sites(setup.sites, last_runs, utcnow(), durations)
         self._scheduler.schedule_digests(setup.subscribers.active, self._outbox.seal_digest)
 
     def _crawled(self, site_id: str, outcome: Any) -> None:

@@ -110,3 +110,57 @@ def test_the_real_command_in_a_subprocess(tmp_path: Path) -> None:
         "expected 'news', 'notice' or 'policy', got '通知'"
     )
     assert run.stderr == "eduwatch check-config: 17 errors in 13 files\n"
+
+
+EVERY_PROBLEM = """\
+subscribers:
+  - name: 甲
+    channels:
+      - kind: webhook
+        options: {url: "http://127.0.0.1:9/h?t=${EDUWATCH_TEST_UNSET_A}"}
+    filters:
+      sites: [nosuchsite]
+  - name: 甲
+    mode: digest
+    channels:
+      - kind: pigeon
+      - kind: webhook
+        options: {url: "http://127.0.0.1:9/h", secret: written-here}
+      - kind: webhook
+        options: {url: "http://127.0.0.1:9/h"}
+    filters:
+      categories: [gossip]
+  - name: 丙
+    channels:
+      - kind: email
+        options: {host: 127.0.0.1, to: [a@example.org], password: "${EDUWATCH_TEST_UNSET_B}"}
+    filters:
+      authorities: [火星]
+"""
+
+
+def test_every_problem_of_subscribers_yaml_at_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A broken field does not hide the rules that span fields: unique names, digest schedules,
+    unique channel names, secrets set, known sites and authorities."""
+    write_site(tmp_path, "good.yaml", GOOD)
+    (tmp_path / "subscribers.yaml").write_text(EVERY_PROBLEM, "utf-8")
+    assert main(["check-config", "--config", str(tmp_path)]) == 2
+    lines = capsys.readouterr().out.splitlines()
+    found = [line.split(": ", 2)[:2] for line in lines]
+    file = f"{tmp_path}/subscribers.yaml"
+    assert found == [
+        [f"{file}:5", "subscribers[0].channels[0].options.url"],
+        [f"{file}:7", "subscribers[0].filters.sites[0]"],
+        [f"{file}:8", "subscribers[1].name"],
+        [f"{file}:8", "subscribers[1].digest"],
+        [f"{file}:11", "subscribers[1].channels[0].kind"],
+        [f"{file}:13", "subscribers[1].channels[1].options.secret"],
+        [f"{file}:14", "subscribers[1].channels[2]"],
+        [f"{file}:17", "subscribers[1].filters.categories[0]"],
+        [f"{file}:21", "subscribers[2].channels[0].options.from"],
+        [f"{file}:21", "subscribers[2].channels[0].options.password"],
+        [f"{file}:23", "subscribers[2].filters.authorities[0]"],
+    ]
+    assert "EDUWATCH_TEST_UNSET_B to be set" in lines[9]

@@ -221,7 +221,7 @@ def test_dead_after_the_limit_keeps_the_last_error_and_tells_the_operator(
         outbox = make_outbox(store, config, operator_of(operator.url("/ops")), settings)
         receiver.default = 503
         new_articles(store, 1)
-        pump(outbox, lambda: any(row.kind == "delivery_dead" for row in rows(store)))
+        pump(outbox, lambda: any(row.kind == "channel_failing" for row in rows(store)))
         pump(outbox, lambda: statuses(store) == ["dead", "sent"])
         dead, told = rows(store)
         assert dead.attempts == 3 and "503" in (dead.last_error or "")
@@ -229,13 +229,19 @@ def test_dead_after_the_limit_keeps_the_last_error_and_tells_the_operator(
         assert told.subscriber == OPERATOR and told.channel == "ops"
         [notice_request] = operator.requests
         payload = notice_request.json()
-        assert payload["kind"] == "delivery_dead" and payload["details"]["subscriber"] == "坏地址"
-        # `eduwatch deliveries retry ID`: due again with a fresh budget, sent once
+        assert payload["kind"] == "channel_failing"
+        assert payload["details"]["subscriber"] == "坏地址" and payload["details"]["dead"] == 1
+        # `eduwatch deliveries retry ID`: due again with a fresh budget, sent once; the
+        # operator hears that the channel is back
         receiver.default = 200
         with store.transaction() as session:
             assert queue.retry(session, dead.id, utcnow()) == [dead.id]
-        pump(outbox, lambda: statuses(store) == ["sent", "sent"])
+        pump(outbox, lambda: statuses(store) == ["sent", "sent", "sent"])
         assert len(receiver.delivered()) == 1
+        assert [r.json()["kind"] for r in operator.requests] == [
+            "channel_failing",
+            "channel_recovered",
+        ]
     finally:
         operator.stop()
 
@@ -350,10 +356,15 @@ def test_backoff_is_exponential_capped_and_jittered() -> None:
 
 
 class Mailbox:
-    def __init__(self) -> None:
+    """An aiosmtpd handler keeping each message; ``delay``: it takes that long over each."""
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self.delay = delay
         self.messages: list[bytes] = []
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.delay:
+            await asyncio.sleep(self.delay)
         self.messages.append(envelope.content)
         return "250 OK"
 

@@ -15,11 +15,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from email import message_from_bytes
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from aiosmtpd.controller import Controller
 from sqlalchemy import select, update
 
 from crawler.sites import SiteConfig
@@ -34,6 +36,7 @@ from monitor.store.models import CrawlRun
 from tests.db import T0, crawl, notice
 from tests.paths import ROOT
 from tests.receiver import Receiver
+from tests.test_outbox import Mailbox, free_port
 
 PYTHON = ROOT / ".venv" / "bin" / "python"
 TOKEN_ENV = "EDUWATCH_TEST_TOKEN"
@@ -261,34 +264,56 @@ def test_sighup_reloads_or_keeps_the_running_configuration_and_sigterm_stops_cle
 def test_sigkill_mid_batch_every_alert_arrives_and_only_in_flight_ones_repeat(
     tmp_path: Path, services: Callable[[Path], Service], receiver: Receiver
 ) -> None:
-    config = write_config(tmp_path, "subscribers:\n" + webhook_subscriber("批量", receiver.url()))
+    """At least once, each delivery under its stable key: the webhook's Idempotency-Key, the
+    email's Message-ID. Only what was in flight at the kill arrives twice."""
+    port = free_port()
+    mail = (
+        "      - kind: email\n        options:\n"
+        f"          host: 127.0.0.1\n          port: {port}\n          security: none\n"
+        "          from: 教育监测 <eduwatch@example.org>\n          to: [zhang@example.org]\n"
+    )
+    subscriber = webhook_subscriber("批量", receiver.url()) + mail
+    config = write_config(tmp_path, "subscribers:\n" + subscriber)
     receiver.delay = 0.25  # each answer takes a while: some are in flight at the kill
+    mailbox = Mailbox(0.25)
+    smtp = Controller(mailbox, hostname="127.0.0.1", port=port)
+    smtp.start()
     first = services(config)
     first.wait_for_log("eduwatch running")
     store = open_store(f"sqlite:///{tmp_path / 'ew.sqlite'}")
-    crawl(store, [notice(0)], T0)
-    crawl(store, [notice(n) for n in range(13)], T0 + DAY)  # 12 new articles, 12 alerts
-    assert len(deliveries(store)) == 12
-    assert receiver.wait_for(4)
-    first.process.kill()
-    first.wait()
-    at_kill = deliveries(store)
-    sent = {row.idempotency_key for row in at_kill if row.status == "sent"}
-    in_flight = {row.idempotency_key for row in at_kill if row.claimed_by}
-    assert sent and len(sent) < 12 and in_flight
-    second = services(config)
-    second.wait_for_log("released")
-    poll(lambda: {row.status for row in deliveries(store)} == {"sent"})
-    second.signal(signal.SIGTERM)
-    assert second.wait() == 0
-    time.sleep(receiver.delay * 2)  # the requests cut at the kill finish their answers
+    try:
+        crawl(store, [notice(0)], T0)
+        crawl(store, [notice(n) for n in range(13)], T0 + DAY)  # 12 new articles, 24 alerts
+        assert len(deliveries(store)) == 24
+        assert receiver.wait_for(4)
+        first.process.kill()
+        first.wait()
+        at_kill = deliveries(store)
+        sent = {row.idempotency_key for row in at_kill if row.status == "sent"}
+        in_flight = {row.idempotency_key for row in at_kill if row.claimed_by}
+        assert sent and len(sent) < 24 and in_flight
+        second = services(config)
+        second.wait_for_log("released")
+        poll(lambda: {row.status for row in deliveries(store)} == {"sent"})
+        second.signal(signal.SIGTERM)
+        assert second.wait() == 0
+        time.sleep(receiver.delay * 2)  # the requests cut at the kill finish their answers
+    finally:
+        smtp.stop()
+    ids = [str(message_from_bytes(raw)["Message-ID"]) for raw in mailbox.messages]
     keys = [request.key for request in receiver.requests]
+    keys += [key for key in (_key_in(mid, at_kill) for mid in ids) if key]
+    assert len(keys) == len(receiver.requests) + len(ids)  # every Message-ID names its key
     every = {row.idempotency_key for row in deliveries(store)}
-    assert set(keys) == every  # every alert arrived
+    assert set(keys) == every  # every alert arrived, by webhook and by mail
     repeated = {key for key in keys if keys.count(key) > 1}
     assert repeated <= in_flight  # repeats only of what was in flight, with the same key
     assert all(keys.count(key) == 1 for key in sent)  # nothing recorded as sent is sent again
     store.close()
+
+
+def _key_in(message_id: str, rows: list[Delivery]) -> str | None:
+    return next((r.idempotency_key for r in rows if r.idempotency_key in message_id), None)
 
 
 # --- crawls ---------------------------------------------------------------------------------------
@@ -465,7 +490,7 @@ def test_status_deliveries_and_retry_commands(
 
     assert main(["status", *base]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[1].split()[:4] == ["jyt-shanxi", "2024-06-19", "10:00", "ok"]
+    assert out[1].split()[:4] == ["jyt-shanxi", "2024-06-19", "10:00+08:00", "ok"]
     assert out[-1].startswith("deliveries: 0 pending, 1 sent, 0 failed, 1 dead")
 
     assert main(["deliveries", "--status", "dead", *base]) == 0

@@ -55,7 +55,7 @@ def test_events_since_and_kind_filter(filled_url: str, capsys: pytest.CaptureFix
     assert capsys.readouterr().out == ""
     assert main(["events", "--since", "2024-06-19", "--kind", "new"]) == 0
     [line] = capsys.readouterr().out.splitlines()
-    assert line.startswith("2024-06-19 10:00  new ") and notice(3).title in line
+    assert line.startswith("2024-06-19 10:00+08:00  new ") and notice(3).title in line
 
 
 def test_articles_lists_newest_first(filled_url: str, capsys: pytest.CaptureFixture[str]) -> None:

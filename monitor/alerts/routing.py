@@ -3,7 +3,7 @@
 Subscribers hear of articles (new, revised, withdrawn) that pass their filters; a subscriber
 with no filter hears of all of them. The operator channels of eduwatch.yaml, and only they, hear
 of site health (site_failing, site_recovered, site_stale) and of the service itself (start, stop,
-dead deliveries).
+a channel failing or recovered).
 
 The routing table holds no secret: subscriber names, channel names, modes and filters. The
 service publishes it to the store when it (re)loads a valid configuration, so every process that
@@ -28,7 +28,13 @@ from monitor.alerts.subscribers import (
 )
 
 OPERATOR = "@operator"  # the subscriber name of the operator's deliveries
-SERVICE_KINDS = ("service_started", "service_stopped", "delivery_dead")
+SERVICE_KINDS = (
+    "service_started",
+    "service_stopped",
+    "delivery_dead",
+    "channel_failing",
+    "channel_recovered",
+)
 
 
 @dataclass(frozen=True, slots=True)

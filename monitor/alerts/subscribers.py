@@ -51,6 +51,13 @@ from crawler.siteconfig.messages import describe, key_text
 from crawler.siteconfig.schedule import Schedule
 from crawler.siteconfig.yamldoc import YamlDocument, YamlSyntaxError, parse_yaml
 from monitor.alerts.contract import Channel, ChannelOptions
+from monitor.alerts.subscriber_checks import (
+    DIGEST_NEEDED,
+    DIGEST_UNWANTED,
+    duplicate_label,
+    duplicate_name,
+    raw_problems,
+)
 
 SUBSCRIBERS_FILE = "subscribers.yaml"
 SUBSCRIBER_KINDS = ARTICLE_EVENT_KINDS
@@ -224,9 +231,9 @@ class Subscriber(_Model):
     def _consistent(self) -> Subscriber:
         problems: list[tuple[Loc, str]] = []
         if self.mode == "digest" and self.digest is None:
-            problems.append((("digest",), "expected a cron or interval: mode digest needs it"))
+            problems.append((("digest",), DIGEST_NEEDED))
         if self.mode == "immediate" and self.digest is not None:
-            problems.append((("digest",), "expected no digest schedule with mode immediate"))
+            problems.append((("digest",), DIGEST_UNWANTED))
         problems += _duplicate_labels(self.channels)
         if problems:
             raise rule_errors("subscriber", problems)
@@ -256,8 +263,7 @@ def _duplicate_labels(channels: Iterable[ChannelSpec]) -> list[tuple[Loc, str]]:
     problems: list[tuple[Loc, str]] = []
     for index, spec in enumerate(channels):
         if spec.label in seen:
-            message = f"expected a unique channel name; channels[{seen[spec.label]}] is "
-            problems.append((("channels", index), message + f"{spec.label!r} (set name:)"))
+            problems.append((("channels", index), duplicate_label(seen[spec.label], spec.label)))
         seen.setdefault(spec.label, index)
     return problems
 
@@ -271,7 +277,7 @@ class SubscribersConfig(_Model):
         problems: list[tuple[Loc, str]] = []
         for index, subscriber in enumerate(self.subscribers):
             if subscriber.name in seen:
-                message = f"expected a unique name; subscribers[{seen[subscriber.name]}] has it"
+                message = duplicate_name(seen[subscriber.name])
                 problems.append((("subscribers", index, "name"), message))
             seen.setdefault(subscriber.name, index)
         if problems:
@@ -304,19 +310,24 @@ def read_subscribers(
     document, problems = _read_document(path)
     if document is None:
         return None, problems
+    data = document.data if document.data is not None else {}
+    config: SubscribersConfig | None = None
+    found: list[tuple[Loc, str]] = []
     try:
-        config = SubscribersConfig.model_validate(
-            document.data if document.data is not None else {}, context={"environ": environ}
-        )
+        config = SubscribersConfig.model_validate(data, context={"environ": environ})
     except ValidationError as error:
         for detail in _without_echoes(error.errors(include_url=False)):
             loc = tuple(part for part in detail["loc"] if part != "[key]")
-            message = describe(detail, SubscribersConfig)
-            problems.append(Problem(path, document.line_of(loc), key_text(loc), message))
+            found.append((loc, describe(detail, SubscribersConfig)))
+    seen = {(key_text(loc), message) for loc, message in found}
+    for loc, message in raw_problems(data, environ, known_sites):
+        if (key_text(loc), message) not in seen:  # hidden by a field's problem, or not checked
+            seen.add((key_text(loc), message))
+            found.append((loc, message))
+    problems += [Problem(path, document.line_of(loc), key_text(loc), m) for loc, m in found]
+    if problems:
         return None, sorted(problems, key=lambda problem: problem.line or 0)
-    if known_sites is not None:
-        problems += unknown_references(config, known_sites, document, path)
-    return (None, problems) if problems else (config, [])
+    return config, []
 
 
 def _without_echoes(errors: list[ErrorDetails]) -> list[ErrorDetails]:
@@ -330,27 +341,6 @@ def _without_echoes(errors: list[ErrorDetails]) -> list[ErrorDetails]:
         )
 
     return [detail for detail in errors if not echoed(detail)]
-
-
-def unknown_references(
-    config: SubscribersConfig, known_sites: Mapping[str, str], document: YamlDocument, path: Path
-) -> list[Problem]:
-    """Filters naming a site or an authority no site file has (a typo would hear nothing)."""
-    problems: list[Problem] = []
-    authorities = sorted(set(known_sites.values()))
-    for index, subscriber in enumerate(config.subscribers):
-        filters = subscriber.filters
-        for number, site in enumerate(filters.sites):
-            if site not in known_sites:
-                loc: Loc = ("subscribers", index, "filters", "sites", number)
-                message = f"expected the id of a site of config/sites, got {site!r}"
-                problems.append(Problem(path, document.line_of(loc), key_text(loc), message))
-        for number, authority in enumerate(filters.authorities):
-            if authority not in authorities:
-                loc = ("subscribers", index, "filters", "authorities", number)
-                message = f"expected one of the sites' authorities ({', '.join(authorities)})"
-                problems.append(Problem(path, document.line_of(loc), key_text(loc), message))
-    return problems
 
 
 def _read_document(path: Path) -> tuple[YamlDocument | None, list[Problem]]:
@@ -373,4 +363,4 @@ def _read_document(path: Path) -> tuple[YamlDocument | None, list[Problem]]:
         Problem(path, line, key_text(loc), "expected each key once; YAML keeps the last")
         for loc, line in document.duplicate_keys
     ]
-    return (None, problems) if problems else (document, [])
+    return document, problems

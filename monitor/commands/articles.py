@@ -9,7 +9,8 @@ from typing import Any, TextIO
 
 from crawler.names import EVENT_KINDS
 from monitor.cli import add_command
-from monitor.commands.db import SHANGHAI, open_from_args, parse_since, shown
+from monitor.clock import SHANGHAI, shown
+from monitor.commands.db import open_from_args, parse_since
 from monitor.errors import NotFoundError
 from monitor.store.models import ArticleVersion, StoredArticle
 from monitor.store.queries import article_versions, find_article, list_articles, list_events

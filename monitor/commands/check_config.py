@@ -11,7 +11,14 @@ from typing import TextIO
 
 from crawler.sites import ConfigError, load_sites
 from monitor.cli import add_command
-from monitor.config import CONFIG_FILE, check_service_config, check_subscribers_config
+from monitor.config import (
+    CONFIG_FILE,
+    check_service_config,
+    check_subscribers_config,
+    load_config,
+)
+from monitor.errors import ConfigError as ConfigErrors
+from monitor.errors import StoreError
 
 EXIT_OK = 0
 EXIT_INVALID = 2
@@ -50,6 +57,34 @@ def check_subscribers(config_dir: Path) -> CheckReport:
     return CheckReport(*check_subscribers_config(config_dir, known))
 
 
+def check_database(config_dir: Path, connect: bool = False) -> CheckReport:
+    """The database URL (eduwatch.yaml's, or $EDUWATCH_DATABASE_URL): its scheme, its driver
+    installed, a SQLite file's folder writable; with ``connect``, the database opened."""
+    from monitor.store.dburl import config_problems, probe
+
+    try:
+        url = load_config(config_dir).database.url
+    except ConfigErrors as error:  # eduwatch.yaml's other problems are check_service's
+        found = [p for p in error.problems if p.key == "database.url"]
+        return CheckReport(None, tuple(located(config_dir, p) for p in found))
+    problems = config_problems(config_dir, url)
+    if problems or not connect:
+        return CheckReport(None, tuple(problems))
+    try:
+        return CheckReport(summary=f"database {probe(url)}")
+    except StoreError as error:
+        path = config_dir / CONFIG_FILE
+        message = f"expected to open the database: {error}"
+        return CheckReport(None, (ConfigError(path, None, "database.url", message),))
+
+
+def located(config_dir: Path, problem: ConfigError) -> ConfigError:
+    from monitor.store.dburl import url_line
+
+    line = problem.line or url_line(config_dir)
+    return ConfigError(problem.file, line, problem.key, problem.message)
+
+
 CONFIG_CHECKERS: list[ConfigChecker] = [check_sites, check_service, check_subscribers]
 
 
@@ -57,19 +92,22 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = add_command(
         subparsers, "check-config", "validate the configuration folder and report every error"
     )
+    parser.add_argument(
+        "--connect", action="store_true", help="also open the database (is it reachable?)"
+    )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    return check_config(args.config, sys.stdout, sys.stderr)
+    return check_config(args.config, sys.stdout, sys.stderr, connect=args.connect)
 
 
-def check_config(config_dir: Path, out: TextIO, err: TextIO) -> int:
+def check_config(config_dir: Path, out: TextIO, err: TextIO, *, connect: bool = False) -> int:
     """Print each error as `file:line: key: what was expected` (exit 2), or a summary (exit 0)."""
     summaries: list[str] = []
     errors: list[ConfigError] = []
-    for checker in CONFIG_CHECKERS:
-        report = checker(config_dir)
+    reports = [checker(config_dir) for checker in CONFIG_CHECKERS]
+    for report in [*reports, check_database(config_dir, connect)]:
         errors.extend(report.errors)
         if report.summary:
             summaries.append(report.summary)

@@ -7,8 +7,8 @@ import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from crawler.names import SHANGHAI
 from monitor.cli import add_command
+from monitor.clock import SHANGHAI
 from monitor.config import load_config, parse_duration
 from monitor.errors import ConfigError, StoreError
 from monitor.store import Store, open_configured, upgrade
@@ -54,9 +54,10 @@ def run_prune(args: argparse.Namespace) -> int:
 
 
 def open_from_args(args: argparse.Namespace, command: str) -> Store | None:
-    """The store of ``--config`` (migrated), or None after printing why it cannot be opened."""
+    """The store of ``--config`` (migrated), or None after printing why it cannot be opened;
+    a database that does not exist yet is said so, never created."""
     try:
-        return open_configured(load_config(args.config))
+        return open_configured(load_config(args.config), create=False)
     except (ConfigError, StoreError) as error:
         print(f"eduwatch {command}: {error}", file=sys.stderr)
         return None
@@ -77,8 +78,3 @@ def parse_since(value: str) -> datetime:
             f"{value!r}: expected a date (2024-06-18), a time (2024-06-18T09:00) or a span (7d)"
         ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
-
-
-def shown(moment: datetime | None) -> str:
-    """A stored time as the operator reads it: Asia/Shanghai, to the minute."""
-    return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if moment else "-"

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from monitor.changes import VersionChange, change_html, change_json, change_text, compare_versions
 from monitor.cli import add_command
-from monitor.commands.db import open_from_args, shown
+from monitor.clock import shown
+from monitor.commands.db import open_from_args
 from monitor.errors import NotFoundError
 from monitor.linking import predecessor_of
 from monitor.store.models import ArticleVersion, StoredArticle

@@ -15,15 +15,16 @@ from sqlalchemy import func, select
 
 from crawler.sites import SiteConfig, load_sites
 from monitor.cli import add_command
+from monitor.clock import shown
 from monitor.commands.check_config import display_path
-from monitor.commands.db import open_from_args, shown
+from monitor.commands.db import open_from_args, parse_since
 from monitor.errors import ConfigError, NotFoundError, StoreError
 from monitor.logs import setup_logging
 from monitor.scheduler import next_due
 from monitor.store import Store
 from monitor.store.delivery_models import DELIVERY_STATUSES, Delivery
 from monitor.store.models import CrawlRun
-from monitor.store.outbox_queue import backlog, list_deliveries, retry
+from monitor.store.outbox_queue import backlog, list_deliveries, retry, retry_matching
 from monitor.store.types import utcnow
 
 EXIT_CONFIG = 2
@@ -45,15 +46,21 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     config = argparse.ArgumentParser(add_help=False)
     config.add_argument("--config", type=Path, default=argparse.SUPPRESS, metavar="DIR")
     again = actions.add_parser(
-        "retry", help="send a failed or dead delivery again", parents=[config]
+        "retry", help="send a failed or dead delivery again, or all that match", parents=[config]
     )
-    again.add_argument("delivery_id", type=int, metavar="ID")
+    again.add_argument("delivery_id", type=int, nargs="?", metavar="ID")
+    again.add_argument("--status", choices=("failed", "dead"), help="every delivery of it")
+    again.add_argument("--channel", metavar="[SUBSCRIBER/]CHANNEL", help="only this channel's")
+    again.add_argument(
+        "--since", type=parse_since, metavar="WHEN", help="only those created since (date, 7d)"
+    )
     again.set_defaults(func=run_retry)
 
 
 def run_service(args: argparse.Namespace) -> int:
     setup_logging(json_lines=args.log_json, level=args.log_level)
     from monitor.service import Service, load_setup
+    from monitor.store.lock import StoreLockedError
 
     try:
         setup = load_setup(args.config)
@@ -66,6 +73,9 @@ def run_service(args: argparse.Namespace) -> int:
         return EXIT_CONFIG
     try:
         return asyncio.run(Service(args.config, setup).run())
+    except StoreLockedError as error:
+        logger.error("eduwatch run not started: {}", error)
+        return 1
     except StoreError as error:
         logger.error("the store cannot be used: {}", error)
         return 1
@@ -105,14 +115,14 @@ def write_status(store: Store, sites: tuple[SiteConfig, ...], out: TextIO) -> No
             .where(Delivery.status == "pending")
         )  # fmt: skip
     now = utcnow()
-    out.write(f"{'site':<16}{'last run':<18}{'result':<9}{'next run':<18}error\n")
+    out.write(f"{'site':<16}{'last run':<24}{'result':<9}{'next run':<24}error\n")
     for site in sites:
         run = runs.get(site.id)
         result = run.status if run is not None else "-"
         error = _cut((run.error or "") if run is not None else "")
         out.write(
-            f"{site.id:<16}{shown(run.started_at if run else None):<18}{result:<9}"
-            f"{_next_run(site, run, now):<18}{error}\n"
+            f"{site.id:<16}{shown(run.started_at if run else None):<24}{result:<9}"
+            f"{_next_run(site, run, now):<24}{error}\n"
         )
     parts = [f"{counts[status]} {status}" for status in DELIVERY_STATUSES]
     out.write(f"deliveries: {', '.join(parts)} ({waiting or 0} waiting for a digest)\n")
@@ -160,17 +170,29 @@ def _delivery_line(row: Delivery) -> str:
 
 
 def run_retry(args: argparse.Namespace) -> int:
+    if (args.delivery_id is None) == (args.status is None):
+        print("eduwatch deliveries retry: give an ID or --status", file=sys.stderr)
+        return EXIT_CONFIG
+    if args.delivery_id is not None and (args.channel or args.since):
+        print("eduwatch deliveries retry: --channel and --since go with --status", file=sys.stderr)
+        return EXIT_CONFIG
     store = open_from_args(args, "deliveries retry")
     if store is None:
         return EXIT_CONFIG
     try:
         with store.transaction() as session:
-            ids = retry(session, args.delivery_id, utcnow())
+            if args.status is not None:
+                ids = retry_matching(session, args.status, utcnow(), args.channel, args.since)
+            else:
+                ids = retry(session, args.delivery_id, utcnow())
     except (NotFoundError, StoreError) as error:
         print(f"eduwatch deliveries retry: {error}", file=sys.stderr)
         return 1
     finally:
         store.close()
+    if args.status is not None:
+        print(f"{len(ids)} {args.status} deliveries due again; the running service sends them")
+        return 0
     if not ids:
         print(f"delivery {args.delivery_id} waits for its subscriber's digest; nothing to do")
         return 0

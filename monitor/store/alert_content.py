@@ -19,6 +19,8 @@ NOTICE_TITLES = {
     "service_started": "服务已启动",
     "service_stopped": "服务已停止",
     "delivery_dead": "告警投递失败，已放弃重试",
+    "channel_failing": "告警渠道故障",
+    "channel_recovered": "告警渠道已恢复",
 }
 
 

@@ -6,7 +6,8 @@ with `next_attempt_at` set by the backoff; past the attempt limit, or on an erro
 cannot help, it is `dead` with `last_error` kept. `claimed_by`/`claimed_until` are the lease of
 the worker sending it right now. Digest deliveries wait with no `next_attempt_at` until their
 subscriber's digest time seals them into one batch (`digest_key`), sent as one message.
-Operator notices (service start/stop, dead deliveries) have no event: their `payload` says it.
+Operator notices (service start/stop, a channel failing or recovered) have no event: their
+`payload` says it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from monitor.store.models import Base
@@ -79,3 +80,18 @@ class RoutingSnapshot(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     digest: Mapped[str] = mapped_column(String(64))
     routes: Mapped[dict[str, Any]] = mapped_column(JSONType)
+
+
+class ChannelHealth(Base):
+    """One channel's health: `failures` in a row, the channel's back-off (`next_try_at`: none of
+    its deliveries is tried before), and whether the operator was told it is failing."""
+
+    __tablename__ = "channel_health"
+
+    subscriber: Mapped[str] = mapped_column(String(200), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(100), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_try_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    alerted: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_error: Mapped[str | None] = mapped_column(Text)

@@ -9,15 +9,22 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.config import ServiceConfig
+from monitor.errors import StoreError
+from monitor.store.dburl import url_problems
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for ``url``; a SQLite file's folder is created, the file set to WAL."""
+    """An engine for ``url``; a SQLite file's folder is created, the file set to WAL.
+    StoreError (not a traceback) for a URL that cannot be used: every reason found."""
+    problems = url_problems(url)
+    if problems:
+        raise StoreError(f"database.url {_safe(url)}: {'; '.join(problems)}")
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
@@ -28,6 +35,13 @@ def make_engine(url: str) -> Engine:
     event.listen(engine, "connect", _sqlite_connect)
     event.listen(engine, "begin", _sqlite_begin)
     return engine
+
+
+def _safe(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return repr(url)
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:

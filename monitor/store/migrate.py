@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from monitor.errors import StoreError
+from monitor.store.dburl import describe_connect_error
 
 MIGRATIONS = Path(__file__).resolve().with_name("migrations")
 # Any constant: PostgreSQL advisory lock held while migrating, so two starting workers queue.
@@ -49,5 +50,7 @@ def upgrade_engine(engine: Engine, revision: str = "head") -> str | None:
             command.upgrade(alembic_config(connection), revision)
     except SQLAlchemyError as error:
         url = engine.url.render_as_string(hide_password=True)
+        if engine.dialect.name == "postgresql" and "does not exist" in str(error):
+            raise StoreError(describe_connect_error(engine.url, error)) from error
         raise StoreError(f"cannot migrate the database {url}: {error}") from error
     return current_revision(engine)

@@ -67,6 +67,7 @@ class CrawlRun(Base):
     rules_hash: Mapped[str | None] = mapped_column(String(64))
     normalizer_version: Mapped[str] = mapped_column(String(32))
     baseline: Mapped[bool] = mapped_column(Boolean, default=False)
+    owner: Mapped[str | None] = mapped_column(String(200))  # host:pid:start of its process
 
 
 class Listing(Base):

@@ -15,6 +15,8 @@ import threading
 from sqlalchemy import Engine
 
 from monitor.config import ServiceConfig
+from monitor.errors import StoreError
+from monitor.store.dburl import missing
 from monitor.store.engine import Store, make_engine
 from monitor.store.migrate import upgrade_engine
 
@@ -27,17 +29,28 @@ def database_url(config: ServiceConfig, override: str | None = None) -> str:
     return override or config.database.url
 
 
-def open_configured(config: ServiceConfig, override: str | None = None) -> Store:
-    """The configured store (or ``override``'s), migrated once per process."""
-    return open_store(database_url(config, override), config)
+def open_configured(
+    config: ServiceConfig, override: str | None = None, *, create: bool = True
+) -> Store:
+    """The configured store (or ``override``'s), migrated once per process; with ``create``
+    False a database that does not exist yet is a StoreError (saying so), not a new one."""
+    return open_store(database_url(config, override), config, create=create)
 
 
 def open_store(
-    url: str | None = None, config: ServiceConfig | None = None, *, upgrade: bool = True
+    url: str | None = None,
+    config: ServiceConfig | None = None,
+    *,
+    upgrade: bool = True,
+    create: bool = True,
 ) -> Store:
     """Open the store at ``url`` (default: the config's), migrated to the latest schema."""
     config = config or ServiceConfig()
-    engine = make_engine(database_url(config, url))
+    url = database_url(config, url)
+    absent = None if create else missing(url)
+    if absent is not None:
+        raise StoreError(absent)
+    engine = make_engine(url)
     if upgrade:
         ensure_migrated(engine)
     return Store(engine, config)

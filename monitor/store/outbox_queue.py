@@ -18,10 +18,18 @@ from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from monitor.alerts.contract import AlertContent
-from monitor.alerts.routing import OPERATOR, RoutingTable
+from monitor.alerts.routing import RoutingTable
 from monitor.errors import NotFoundError, StoreError
 from monitor.store.alert_content import event_content, notice_content
-from monitor.store.deliveries import add_notice, delivery_key
+from monitor.store.channel_health import (
+    Failure,
+    backing_off,
+    note_failure,
+    note_success,
+    reserve_probe,
+    try_now,
+)
+from monitor.store.deliveries import delivery_key
 from monitor.store.delivery_models import (
     DELIVERY_STATUSES,
     OPEN_STATUSES,
@@ -43,6 +51,7 @@ class Claim:
     attempt: int
     digest: bool
     contents: tuple[AlertContent, ...]
+    channel_failures: int = 0  # the channel's failures in a row when it was claimed
 
 
 def claim_next(session: Session, worker: str, now: datetime, lease: timedelta) -> Claim | None:
@@ -53,12 +62,16 @@ def claim_next(session: Session, worker: str, now: datetime, lease: timedelta) -
             Delivery.status.in_(OPEN_STATUSES),
             Delivery.next_attempt_at <= now,
             or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now),
+            ~backing_off(now),
         )
         .order_by(Delivery.next_attempt_at, Delivery.id)
         .limit(1)
         .with_for_update(skip_locked=True)
     ).first()
     if lead is None:
+        return None
+    seen = reserve_probe(session, lead.subscriber, lead.channel, now, now + lease)
+    if seen is None:  # another worker probes this failing channel right now
         return None
     rows = [lead]
     if lead.digest_key is not None:
@@ -78,6 +91,7 @@ def claim_next(session: Session, worker: str, now: datetime, lease: timedelta) -
         attempt=lead.attempts,
         digest=lead.digest_key is not None,
         contents=tuple(_content(session, row) for row in rows),
+        channel_failures=seen,
     )
 
 
@@ -103,11 +117,19 @@ def _content(session: Session, row: Delivery) -> AlertContent:
     return event_content(session, event)
 
 
-def record_sent(session: Session, claim: Claim, worker: str, now: datetime) -> None:
+def record_sent(session: Session, claim: Claim, worker: str, now: datetime) -> int:
+    """The claim was sent; returns the failures in a row its channel had (0: it was healthy)."""
     for row in _claimed_rows(session, claim):
         row.status, row.sent_at, row.last_error = "sent", now, None
         row.next_attempt_at = row.claimed_by = row.claimed_until = None
     _close_attempts(session, claim, worker, now, "sent", None)
+    return note_success(session, claim.subscriber, claim.channel, now)
+
+
+@dataclass(frozen=True, slots=True)
+class FailureOutcome:
+    dead: bool  # the delivery is given up (the channel's notice tells the operator)
+    channel: Failure
 
 
 def record_failure(
@@ -117,31 +139,27 @@ def record_failure(
     now: datetime,
     error: str,
     retry_at: datetime | None,
-) -> bool:
-    """A failed attempt: retried at ``retry_at``, or `dead` when None (the operator is told).
-    Returns True when the delivery is now dead."""
+    channel_retry_at: datetime,
+    failing_after: int,
+) -> FailureOutcome:
+    """A failed attempt: the delivery retried at ``retry_at`` (not before its channel's next
+    try), or `dead` when None; its channel's health noted (monitor.store.channel_health)."""
     rows = [row for row in _claimed_rows(session, claim) if row.status != "sent"]
-    for index, row in enumerate(rows):
+    for row in rows:
         row.status = "failed" if retry_at is not None else "dead"
         row.last_error = error
         row.claimed_by = row.claimed_until = None
-        row.next_attempt_at = retry_at if index == 0 else None  # a batch is due by its lead
     _close_attempts(session, claim, worker, now, "failed", error)
-    if retry_at is not None or not rows:
-        return False
-    if claim.subscriber != OPERATOR:
-        title = next((c.title for c in claim.contents if c.title), None)
-        payload = {
-            "delivery_ids": list(claim.ids),
-            "subscriber": claim.subscriber,
-            "channel": claim.channel,
-            "attempts": claim.attempt,
-            "error": error,
-            "title": f"告警投递失败：{claim.subscriber}/{claim.channel}",
-            "alert_title": title,
-        }
-        add_notice(session, "delivery_dead", f"delivery_dead:{claim.key}", payload, now)
-    return True
+    channel = note_failure(
+        session, claim.subscriber, claim.channel, claim.channel_failures, now, error,
+        channel_retry_at, failing_after,
+    )  # fmt: skip
+    due = retry_at
+    if due is not None and channel.next_try_at is not None:
+        due = max(due, channel.next_try_at)
+    for index, row in enumerate(rows):
+        row.next_attempt_at = due if index == 0 else None  # a batch is due by its lead
+    return FailureOutcome(retry_at is None and bool(rows), channel)
 
 
 def _claimed_rows(session: Session, claim: Claim) -> Sequence[Delivery]:
@@ -244,7 +262,36 @@ def retry(session: Session, delivery_id: int, now: datetime) -> list[int]:
         item.status, item.attempts = "pending", 0
         item.claimed_by = item.claimed_until = None
         item.next_attempt_at = now if index == 0 else None
+    try_now(session, {(item.subscriber, item.channel) for item in rows}, now)
     return [item.id for item in rows]
+
+
+def retry_matching(
+    session: Session,
+    status: str,
+    now: datetime,
+    channel: str | None = None,
+    since: datetime | None = None,
+) -> list[int]:
+    """`eduwatch deliveries retry --status dead [--channel C] [--since T]`: every delivery of
+    that status (failed or dead), of that channel (``subscriber/channel``, or a channel name of
+    any subscriber), created since ``since``, due again as ``retry`` makes one. Returns the
+    ids made due."""
+    if status not in ("failed", "dead"):
+        raise StoreError(f"--status {status}: only failed or dead deliveries are sent again")
+    query = select(Delivery.id).where(Delivery.status == status).order_by(Delivery.id)
+    if channel is not None:
+        subscriber, _, name = channel.rpartition("/")
+        query = query.where(Delivery.channel == name)
+        if subscriber:
+            query = query.where(Delivery.subscriber == subscriber)
+    if since is not None:
+        query = query.where(Delivery.created_at >= since)
+    done: list[int] = []
+    for delivery_id in session.scalars(query).all():
+        if delivery_id not in done:
+            done += retry(session, delivery_id, now)
+    return done
 
 
 def wake_digests_of(session: Session, table: RoutingTable, now: datetime) -> int:

@@ -4,9 +4,10 @@ drives the site's baseline, its withdrawal evidence and its health events."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crawler.names import RunStatus
@@ -15,9 +16,12 @@ from monitor.errors import NotFoundError
 from monitor.store.health import check_stale, note_failure, note_success
 from monitor.store.listing import apply_listings, listed_count
 from monitor.store.models import CrawlRun, Site
+from monitor.store.owners import owner_alive, process_owner
 from monitor.store.sites import SiteRef, ensure_site, in_baseline
 
 FINISH_STATUSES = ("ok", "partial", "failed")
+INTERRUPTED = "interrupted"
+OWNER_GRACE = timedelta(minutes=10)  # past the crawl timeout, a run elsewhere has no owner left
 NO_LIST_ITEMS = "no list items: a broken site or adapter, never 'no news'"
 
 
@@ -28,13 +32,21 @@ class RunOutcome:
     event_ids: tuple[int, ...]
 
 
-def start_run(session: Session, site: SiteRef, now: datetime, normalizer_version: str) -> int:
-    """Open a crawl run for ``site`` (created on first sight); returns the run id."""
+def start_run(
+    session: Session,
+    site: SiteRef,
+    now: datetime,
+    normalizer_version: str,
+    owner: str | None = None,
+) -> int:
+    """Open a crawl run for ``site`` (created on first sight), owned by this process (or
+    ``owner``); returns the run id."""
     row = ensure_site(session, site)
     run = CrawlRun(
         site_id=site.id,
         started_at=now,
         status="running",
+        owner=owner or process_owner(),
         rules_hash=site.rules_hash,
         normalizer_version=normalizer_version,
         baseline=in_baseline(row, site.rules_hash),
@@ -76,6 +88,46 @@ def finish_run(
         events += apply_listings(session, run, now)
     events += check_stale(session, site.id, now, config.stale, run.id)
     return RunOutcome(run.id, status, tuple(events))
+
+
+def interrupt_orphans(
+    session: Session,
+    now: datetime,
+    config: ServiceConfig,
+    site_id: str | None = None,
+    error: str | None = None,
+) -> list[int]:
+    """Runs still `running` whose owner is gone (killed, crashed, its machine restarted) are
+    finished as `failed`, reason `interrupted` (or ``error`` when the caller knows how the
+    owner died), and count toward `site_failing` like any failed run. All sites', or
+    ``site_id``'s. Returns the ids of the runs so finished."""
+    query = select(CrawlRun).where(CrawlRun.status == "running", CrawlRun.finished_at.is_(None))
+    if site_id is not None:
+        query = query.where(CrawlRun.site_id == site_id)
+    patience = config.scheduler.crawl_timeout + OWNER_GRACE
+    finished: list[int] = []
+    for run in session.scalars(query.order_by(CrawlRun.id)).all():
+        if owner_alive(run.owner, run.started_at, now, patience):
+            continue
+        why = error or f"{INTERRUPTED}: its crawl process ({run.owner or 'unknown'}) is gone"
+        finish_run(session, run.id, "failed", {"reason": INTERRUPTED}, why, now, config)
+        finished.append(run.id)
+    return finished
+
+
+def last_durations(session: Session, sample: int = 2000) -> dict[str, timedelta]:
+    """How long each site's last finished crawl run took (among the ``sample`` latest runs)."""
+    rows = session.execute(
+        select(CrawlRun.site_id, CrawlRun.started_at, CrawlRun.finished_at)
+        .where(CrawlRun.finished_at.is_not(None))
+        .order_by(CrawlRun.id.desc())
+        .limit(sample)
+    )
+    found: dict[str, timedelta] = {}
+    for site_id, started, finished in rows:
+        if finished is not None:
+            found.setdefault(str(site_id), finished - started)
+    return found
 
 
 def _complete_baseline(site: Site, run: CrawlRun, now: datetime) -> None:
