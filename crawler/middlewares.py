@@ -129,9 +129,12 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
 
 def failure_reason(failure: Failure) -> str:
-    """A short machine-readable reason: ``challenge``, ``http_404``, ``timeout``, ``connection``,
+    """A short machine-readable reason: the exception's own ``failure_reason`` if it has one
+    (``offsite_redirect``), ``challenge``, ``http_404``, ``timeout``, ``connection``,
     ``robots``, ``too_large``, ``ignored``, else the exception's name in lower case."""
     value: Any = failure.value
+    if isinstance(getattr(value, "failure_reason", None), str):
+        return str(value.failure_reason)  # e.g. offsite_redirect (crawler.offsite)
     if isinstance(value, ChallengeDetected):
         return "challenge"
     if isinstance(value, HttpError):

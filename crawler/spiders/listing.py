@@ -48,7 +48,9 @@ from crawler.middlewares import (
     response_charset,
 )
 from crawler.normalize import ExtractionError, extract_article, file_article, is_attachment_url
+from crawler.offsite import scope_of
 from crawler.pipelines import CrawledArticle, LedgerError, RunLedger, known_urls_file, now_utc
+from crawler.scope import OutOfScope
 from crawler.settings import site_settings
 from crawler.sites import EffectiveColumn, load_site
 from crawler.spiders.listcache import CachedPage, ListCache, page_key, write_atomically
@@ -98,6 +100,7 @@ class ListingSpider(scrapy.Spider):
         self.ledger = RunLedger(self.site, self.config_dir, database)
         folder = Path(state) if state else self.config_dir.resolve().parent / "data" / "crawl-state"
         self.cache = ListCache.load(folder / f"{self.site.id}.json")
+        self.scope = scope_of(self.site)
         self.adapters: dict[str, Adapter] = {}
         self.state: CrawlState | None = None
         self.fatal: str | None = None
@@ -296,7 +299,20 @@ class ListingSpider(scrapy.Spider):
         yield from self._next_page(run)
 
     # -- articles ----------------------------------------------------------------------------
+    def _in_scope(self, url: str) -> bool:
+        """Whether a URL is on the site's hosts (crawler.scope; the DNS check comes with the
+        request, crawler.offsite). A list item elsewhere is skipped and counted, never fetched."""
+        try:
+            self.scope.check_name(url)
+        except OutOfScope as error:
+            self._state().offsite += 1
+            self.logger.info("not fetched, off the site: %s (%s)", url, error)
+            return False
+        return True
+
     def _fetch(self, run: ColumnRun, item: ListItem) -> _Output:
+        if not item.is_file and not self._in_scope(item.url):
+            return
         if not item.is_file:
             meta = {ROLE: "article", "column": run.name, "url": item.url, "list_date": item.date}
             yield self._article_request(item.url, meta)
@@ -317,6 +333,8 @@ class ListingSpider(scrapy.Spider):
             callback=self.parse_article,
             errback=self.article_failed,
             meta=meta,
+            dont_filter=True,  # each URL once per crawl already (CrawlState); a redirect to a
+            # page fetched before must not be dropped silently by Scrapy's duplicate filter
         )
 
     def parse_article(self, response: Response) -> _Output:
@@ -371,7 +389,7 @@ class ListingSpider(scrapy.Spider):
         if self.probing or self.state is None:
             return
         self.probing = True
-        probes = self.state.probes(self.cache)
+        probes = [pair for pair in self.state.probes(self.cache) if self._in_scope(pair[0])]
         for url, column in probes:
             method = "HEAD" if is_attachment_url(url) else "GET"
             meta = {ROLE: "probe", "column": column, "url": url, "list_date": None}

@@ -117,6 +117,7 @@ class CrawlState:
         self.fetched = 0  # article pages answered with content
         self.files = 0  # file articles made from list items
         self.probed = 0
+        self.offsite = 0  # list items and probes off the site's hosts, not fetched
         self.alive: set[str] = set()  # probed URLs that answered with content
         self.started = time.monotonic()
 
@@ -225,6 +226,7 @@ class CrawlState:
             "article_pages": self.fetched,
             "file_articles": self.files,
             "probes": self.probed,
+            "offsite_items": self.offsite,
             "gone": sum(len(column.gone) for column in columns),
             "changes": dict(sorted(self.changes.items())),
             "failures": dict(sorted(self.failures.items())),

@@ -157,6 +157,11 @@ def summary(site: SiteConfig, result: CrawlResult, output: Path | None) -> str:
         lines.append(f"  failures: {listed or 'none'}")
         if stats.get("gone"):
             lines.append(f"  gone (404/410): {stats['gone']}")
+        if stats.get("offsite_items"):
+            lines.append(
+                f"  off the site, not fetched: {stats['offsite_items']} "
+                "(allowed_hosts in the site file lets a host in)"
+            )
         for name, column in stats.get("columns", {}).items():
             lines.append(f"  {name}: {_column_text(column)}")
     if output is not None:

@@ -74,6 +74,7 @@ class FixtureSite(SiteState):
         self._delay = 0.0
         self._robots: tuple[str, ...] | None = ("/was5/",)
         self._failures: dict[str, list[int]] = {}
+        self._redirects: dict[str, tuple[int, str]] = {}
         self._views: dict[int, int] = {}
         self._log: list[LoggedRequest] = []
         self._counts: Counter[str] = Counter()
@@ -182,6 +183,15 @@ class FixtureSite(SiteState):
         with self.lock:
             self._failures[target] = [count, status]
 
+    def redirect(self, target: str, location: str | None, status: int = 302) -> None:
+        """Requests to ``target`` (a path) answer ``status`` with this Location (absolute or
+        relative; another host's too); None: answer normally again."""
+        with self.lock:
+            if location is None:
+                self._redirects.pop(target, None)
+            else:
+                self._redirects[target] = (status, location)
+
     # -- log ---------------------------------------------------------------------------------
     @property
     def requests(self) -> list[LoggedRequest]:
@@ -239,6 +249,9 @@ class FixtureSite(SiteState):
         if failure and failure[0] > 0:
             failure[0] -= 1
             return self._error(failure[1])
+        if request.path in self._redirects:
+            status, location = self._redirects[request.path]
+            return Response(status, b"", "text/html", headers=[("Location", location)])
         if request.path == "/robots.txt":
             return self._robots_response()
         routed = self.layout.route(request)
