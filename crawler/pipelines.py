@@ -34,12 +34,15 @@ from monitor.config import load_config
 from monitor.errors import EduwatchError
 from monitor.ingest import (
     SiteRef,
+    Validators,
+    article_validators,
     canonical_url,
     due_for_recheck,
     finish_run,
     ingest_article,
     known_urls,
     record_listing,
+    record_not_modified,
     rules_hash,
     start_run,
 )
@@ -62,6 +65,7 @@ class CrawledArticle:
     category: str
     fetched_at: datetime
     change: str | None = None  # new, revised, unchanged, baseline (None: not stored)
+    validators: Validators | None = None  # the page answer's ETag/Last-Modified (None: no page)
 
     def record(self, site_id: str) -> dict[str, Any]:
         """The JSON line of ``--output``: the article's fields and where it came from."""
@@ -166,6 +170,7 @@ class RunLedger:
                     item.article,
                     item.fetched_at,
                     self.run_id,
+                    validators=item.validators,
                 ).kind
             except STORE_ERRORS as error:
                 raise IngestFailed(f"{type(error).__name__}: {error}") from error
@@ -176,6 +181,23 @@ class RunLedger:
             self.writer.start()
         self.writer_count += 1
         return await self.writer.ingest(item)
+
+    def validators(self) -> dict[str, dict[str, str]]:
+        """Canonical URL -> the validators a re-check of it sends (crawler.middlewares)."""
+        if self.store is None:
+            return {}
+        with _ledger_errors("cannot read the articles' validators"):
+            found = article_validators(self.store, self.site)
+        return {url: meta for url, found_one in found.items() if (meta := found_one.as_meta())}
+
+    def not_modified(self, url: str, checked_at: datetime) -> str | None:
+        """A re-check answered 304: recorded as checked; ``unchanged``, or None when the store
+        has no such article (or there is no store)."""
+        if self.store is None:
+            return None
+        with _ledger_errors("cannot record the re-check"):
+            result = record_not_modified(self.store, self.site, url, checked_at)
+        return result.kind if result is not None else None
 
     def record_listing(
         self, column: str | None, urls_seen: Iterable[str], gone: Mapping[str, int]

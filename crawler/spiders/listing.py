@@ -49,7 +49,14 @@ from crawler.middlewares import (
 )
 from crawler.normalize import ExtractionError, extract_article, file_article, is_attachment_url
 from crawler.offsite import scope_of
-from crawler.pipelines import CrawledArticle, LedgerError, RunLedger, known_urls_file, now_utc
+from crawler.pipelines import (
+    CrawledArticle,
+    LedgerError,
+    RunLedger,
+    Validators,
+    known_urls_file,
+    now_utc,
+)
 from crawler.scope import OutOfScope
 from crawler.settings import site_settings
 from crawler.sites import EffectiveColumn, load_site
@@ -103,6 +110,7 @@ class ListingSpider(scrapy.Spider):
         self.scope = scope_of(self.site)
         self.adapters: dict[str, Adapter] = {}
         self.state: CrawlState | None = None
+        self.validators: dict[str, dict[str, str]] = {}  # canonical URL -> its re-check's
         self.fatal: str | None = None
         self.probing = False
 
@@ -149,6 +157,7 @@ class ListingSpider(scrapy.Spider):
             for name, target in self.targets.items()
         ]
         known = self.ledger.known() | self.given_known
+        self.validators = self.ledger.validators()
         column_of = self.ledger.columns_of(self.targets)
         return CrawlState(columns, known, self.ledger.due(), self.ledger.canonical, column_of)
 
@@ -226,7 +235,7 @@ class ListingSpider(scrapy.Spider):
                 run.fresh[key] = CachedPage(
                     run.name, listing.rule, listing.items, listing.next_requests, **seen
                 )
-        if page_request.page == 1 and fresh:
+        if page_request.page == 1:  # a 304 too: re-checks follow their own schedule
             state.due |= self.ledger.due([item.url for item in listing.items])
         chosen = state.read_items(run, listing.items)
         self._page_event(run, page_request, response, listing, chosen)
@@ -326,6 +335,13 @@ class ListingSpider(scrapy.Spider):
         yield CrawledArticle(article, run.name, run.category, now_utc())
 
     def _article_request(self, url: str, meta: dict[str, Any], method: str = "GET") -> Request:
+        """An article page (or a probe); a stored one's re-check is conditional: a 304 comes
+        back to parse_article."""
+        meta = {
+            **meta,
+            VALIDATORS: self.validators.get(self.ledger.canonical(url)),
+            "handle_httpstatus_list": [304],
+        }
         return Request(
             url,
             method=method,
@@ -345,6 +361,9 @@ class ListingSpider(scrapy.Spider):
             state.alive.add(url)
         if response.request is not None and response.request.method == "HEAD":
             return  # a file probed: it is still there
+        if response.status == 304:
+            self._not_modified(run, url, bool(response.meta.get(VALIDATORS)))
+            return
         rules = self.targets[run.name].extraction_rules()
         try:
             article = extract_article(response.body, response.url, self._charset(response), rules)
@@ -355,7 +374,25 @@ class ListingSpider(scrapy.Spider):
         if article.published_at is None and response.meta.get("list_date"):
             article = replace(article, published_at=response.meta["list_date"])
         state.fetched += 1
-        yield CrawledArticle(article, run.name, run.category, now_utc())
+        seen = response.meta.get(VALIDATORS_SEEN) or {}
+        validators = Validators(seen.get("etag"), seen.get("last_modified"))
+        yield CrawledArticle(article, run.name, run.category, now_utc(), validators=validators)
+
+    def _not_modified(self, run: ColumnRun, url: str, asked: bool) -> None:
+        """A conditional re-check answered 304: checked and unchanged, recorded in the store."""
+        try:
+            change = self.ledger.not_modified(url, now_utc()) if asked else None
+        except LedgerError as error:
+            self.logger.error("%s: %s", url, error)
+            self._failed(run, "store", url)
+            return
+        if asked and (change is not None or not self.ledger.enabled):
+            state = self._state()
+            state.not_modified += 1
+            state.changes["unchanged"] += 1
+            self.progress.emit("article", column=run.name, change="unchanged", title="")
+            return
+        self._failed(run, "unexpected_304", url)  # a 304 to a request that had no copy
 
     def article_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]

@@ -152,6 +152,7 @@ def serve(setup: WriterSetup, requests: Any, results: Any) -> None:
                     item.article,
                     item.fetched_at,
                     setup.run_id,
+                    validators=getattr(item, "validators", None),
                 )
             except (EduwatchError, SQLAlchemyError) as error:
                 results.put((number, None, f"{type(error).__name__}: {error}"))
