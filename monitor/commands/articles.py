@@ -12,6 +12,7 @@ from monitor.commands.db import SHANGHAI, open_from_args, parse_since, shown
 from monitor.errors import NotFoundError
 from monitor.store.models import EVENT_KINDS, ArticleVersion, StoredArticle
 from monitor.store.queries import article_versions, find_article, list_articles, list_events
+from monitor.terminal import for_terminal, json_for_terminal
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -43,7 +44,7 @@ def run_articles(args: argparse.Namespace) -> int:
             title = row.version.title if row.version else ""
             when = shown(row.article.appeared_at)
             fields = [str(row.article.id), when, row.article.site_id, row.article.status, title]
-            sys.stdout.write("\t".join([*fields, row.article.url]) + "\n")
+            sys.stdout.write(for_terminal("\t".join([*fields, row.article.url])) + "\n")
     store.close()
     return 0
 
@@ -102,7 +103,7 @@ def write_article(
             f"  #{position}  {shown(version.fetched_at)}  {version.fingerprint[:12]}"
             f"  normalizer {version.normalizer_version}  {version.title}{mark}"
         )
-    out.write("\n".join(lines) + "\n\n" + chosen.text)
+    out.write(for_terminal("\n".join(lines) + "\n\n" + chosen.text))
 
 
 def run_events(args: argparse.Namespace) -> int:
@@ -114,9 +115,10 @@ def run_events(args: argparse.Namespace) -> int:
     store.close()
     for record in records:
         if args.format == "json":
-            sys.stdout.write(json.dumps(event_json(record), ensure_ascii=False) + "\n")
+            line = json.dumps(event_json(record), ensure_ascii=False)
+            sys.stdout.write(json_for_terminal(line) + "\n")
         else:
-            sys.stdout.write(event_line(record) + "\n")
+            sys.stdout.write(for_terminal(event_line(record)) + "\n")
     return 0
 
 

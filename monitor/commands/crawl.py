@@ -13,6 +13,7 @@ from monitor.cli import add_command
 from monitor.config import load_config
 from monitor.errors import ConfigError
 from monitor.runner import DEFAULT_TIMEOUT, CrawlJob, CrawlResult, run_crawl
+from monitor.terminal import for_terminal
 
 CHANGE_KINDS = ("new", "revised", "unchanged", "baseline")
 
@@ -72,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
         result = run_crawl(job, on_event=display.handle)
     finally:
         display.close()
-    sys.stdout.write(summary(site, result, args.output))
+    sys.stdout.write(for_terminal(summary(site, result, args.output)))
     return 0 if result.ok else 1
 
 
@@ -126,7 +127,7 @@ class ProgressDisplay:
             self.bar.update(1)
 
     def _line(self, text: str) -> None:
-        self.stream.write(text + "\n")
+        self.stream.write(for_terminal(text) + "\n")
         self.stream.flush()
 
     def close(self) -> None:

@@ -25,6 +25,7 @@ from monitor.linking import predecessor_of
 from monitor.store.models import ArticleVersion, StoredArticle
 from monitor.store.predecessors import Predecessor
 from monitor.store.queries import article_versions, find_article, version_number
+from monitor.terminal import for_terminal, json_for_terminal
 
 Against = str | int
 _HEADER_STYLE = "font-family:sans-serif;font-size:13px;color:#444;margin:0 0 6px 0;"
@@ -136,14 +137,14 @@ def _version(session: Session, version_id: int | None, missing: str) -> ArticleV
 
 def render(comparison: Comparison, form: str, context: int) -> str:
     if form == "json":
-        return json.dumps(comparison_json(comparison), ensure_ascii=False) + "\n"
+        return json_for_terminal(json.dumps(comparison_json(comparison), ensure_ascii=False)) + "\n"
     old_line, new_line = _header(comparison)
     if form == "html":
         header = "".join(
             f'<p style="{_HEADER_STYLE}">{escape(line)}</p>\n' for line in (old_line, new_line)
         )
         return header + change_html(comparison.change, context)
-    return f"{old_line}\n{new_line}\n" + change_text(comparison.change, context)
+    return for_terminal(f"{old_line}\n{new_line}\n" + change_text(comparison.change, context))
 
 
 def _header(c: Comparison) -> tuple[str, str]:
