@@ -7,6 +7,7 @@ Each crash found becomes a regular test below the targets."""
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 from pathlib import Path
 
@@ -39,6 +40,9 @@ def test_fuzz_the_normalizer(data: bytes, url: str) -> None:
     extract_or_refuse(data, url)
 
 
+YAML_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
 def load_site_text(text: str) -> tuple[tuple[SiteConfig, ...], list[tuple[int | None, str, str]]]:
     """The loader's contract on one site file's text: sites, or errors with line and key."""
     with tempfile.TemporaryDirectory() as folder:
@@ -46,7 +50,7 @@ def load_site_text(text: str) -> tuple[tuple[SiteConfig, ...], list[tuple[int | 
         path.parent.mkdir()
         path.write_text(text, "utf-8", errors="surrogatepass")
         result = load_sites(Path(folder))
-        lines = text.count("\n") + 1
+        lines = len(YAML_LINE_BREAK.split(text))
         found = []
         for error in result.errors:
             assert error.file == path and error.key and error.message, error
@@ -64,3 +68,28 @@ def test_fuzz_the_site_loader(text: str) -> None:
 
 
 # -- crashes the fuzzers found, as regular tests ---------------------------------------------
+
+
+def test_a_link_that_is_no_url_is_not_an_attachment_and_no_crash() -> None:
+    """Found by the normalizer target: ``href="http://[::1"`` raised ValueError (Invalid IPv6
+    URL) out of the attachment and image collectors."""
+    body = "".join(
+        f"<p>各市教育局：为做好2024年招生工作，现将有关事项通知如下，第{n}项。</p>"
+        for n in range(4)
+    )
+    links = '<a href="http://[::1">附件.pdf</a><a href="http://x.cn:99999/b.pdf">b.pdf</a>'
+    html = (
+        "<html><head><title>关于做好招生工作的通知</title></head><body>"
+        f'<div class="TRS_Editor">{body}{links}<img src="http://[::1/a.png"></div></body></html>'
+    )
+    article = extract_or_refuse(html.encode("utf-8"), "http://jyt.shanxi.gov.cn/a/t1.html")
+    assert article is not None and article.paragraphs[0].startswith("各市教育局")
+    assert article.attachments == () and article.images == ()
+
+
+@pytest.mark.parametrize("text", ["\r0", "id: x\rname: y\r\r0", "a: 1\u2028b"])
+def test_yaml_line_breaks_other_than_newline_give_lines_in_the_file(text: str) -> None:
+    """Found by the loader target: YAML counts a lone CR as a line break; an error's line is
+    within the file's lines so counted."""
+    sites, errors = load_site_text(text)
+    assert not sites and errors
