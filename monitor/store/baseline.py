@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from monitor.store.models import BaselineUrl
-from monitor.store.urls import url_key
+from crawler.urls import url_key
 
 _CHUNK = 500
 

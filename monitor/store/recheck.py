@@ -10,9 +10,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
+from crawler.urls import url_key
 from monitor.config import RevisionsSection
 from monitor.store.models import ArticleVersion, StoredArticle
-from monitor.store.urls import url_key
 
 _CHUNK = 500
 
@@ -23,6 +23,13 @@ class Validators:
 
     etag: str | None = None
     last_modified: str | None = None
+
+    @classmethod
+    def from_meta(cls, meta: dict[str, str | None] | None) -> Validators | None:
+        """From the crawler's form (``{"etag": ..., "last_modified": ...}``); None stays None."""
+        if meta is None:
+            return None
+        return cls(meta.get("etag") or None, meta.get("last_modified") or None)
 
     def as_meta(self) -> dict[str, str]:
         """The form crawler.middlewares.ConditionalGetMiddleware sends (empty: none)."""
