@@ -11,8 +11,8 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from monitor.store.models import BaselineUrl
 from crawler.urls import url_key
+from monitor.store.models import BaselineUrl
 
 _CHUNK = 500
 
