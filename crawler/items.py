@@ -18,6 +18,8 @@ class CrawledArticle:
     category: str
     fetched_at: datetime
     change: str | None = None  # new, revised, unchanged, baseline (crawler.names.CHANGE_KINDS)
+    # the page answer's validators, ``{"etag": ..., "last_modified": ...}`` (None: no page)
+    validators: dict[str, str | None] | None = None
 
     def record(self, site_id: str) -> dict[str, Any]:
         """The JSON line of ``--output``: the article's fields and where it came from."""

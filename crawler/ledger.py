@@ -10,6 +10,7 @@ from the ``EDUWATCH_LEDGER`` setting, a dotted path (the monitor's Scrapy settin
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -37,6 +38,8 @@ class Ledger(Protocol):
     def known(self) -> set[str]: ...
     def columns_of(self, columns: Iterable[str]) -> dict[str, str]: ...
     def due(self, first_page_urls: Iterable[str] = ()) -> set[str]: ...
+    def validators(self) -> dict[str, dict[str, str]]: ...
+    def not_modified(self, url: str, checked_at: datetime) -> str | None: ...
     def record_listing(
         self, column: str | None, urls_seen: Iterable[str], gone: Mapping[str, int]
     ) -> None: ...
@@ -72,6 +75,12 @@ class NullLedger:
 
     def due(self, first_page_urls: Iterable[str] = ()) -> set[str]:
         return set()
+
+    def validators(self) -> dict[str, dict[str, str]]:
+        return {}
+
+    def not_modified(self, url: str, checked_at: datetime) -> str | None:
+        return None
 
     def record_listing(
         self, column: str | None, urls_seen: Iterable[str], gone: Mapping[str, int]

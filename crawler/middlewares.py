@@ -1,5 +1,5 @@
-"""Downloader middlewares: anti-bot challenge detection, conditional GET on list pages, retries
-with backoff; and the machine-readable reason of a failed request.
+"""Downloader middlewares: anti-bot challenge detection, conditional GET on list and article
+pages, retries with backoff; and the machine-readable reason of a failed request.
 
 Only requests the listing spider made (``meta[ROLE]`` set: ``list``, ``article``, ``probe``) are
 checked for challenges; robots.txt and other housekeeping requests pass untouched.
@@ -26,9 +26,10 @@ from crawler.normalize.challenge import is_challenge
 ROLE = "eduwatch_role"
 """Request meta: what the spider asked for (``list``, ``article``, ``probe``)."""
 VALIDATORS = "eduwatch_validators"
-"""Request meta of a list page: the validators of our copy (``etag``, ``last_modified``)."""
+"""Request meta of a list or article page: the validators of our copy (``etag``,
+``last_modified``); present but empty: none to send, but keep the answer's."""
 VALIDATORS_SEEN = "eduwatch_validators_seen"
-"""Set on a list page's meta by a 200 answer: the validators the server gave."""
+"""Set on a page's meta by a 200 answer: the validators the server gave."""
 
 _TIMEOUTS = (net_error.TimeoutError, net_error.TCPTimedOutError)
 _CONNECTION = (
@@ -69,9 +70,9 @@ class ChallengeMiddleware:
 
 
 class ConditionalGetMiddleware:
-    """Conditional GET on list pages: send the validators the spider remembered for the page
-    (``If-None-Match``, ``If-Modified-Since``) and hand back the ones a 200 answer carries.
-    A 304 reaches the spider (it asks for it with ``handle_httpstatus_list``)."""
+    """Conditional GET on list pages and article re-checks: send the validators the spider
+    remembered for the page (``If-None-Match``, ``If-Modified-Since``) and hand back the ones a
+    200 answer carries. A 304 reaches the spider (it asks with ``handle_httpstatus_list``)."""
 
     def process_request(self, request: Request) -> None:
         validators = request.meta.get(VALIDATORS)
@@ -129,9 +130,12 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
 
 def failure_reason(failure: Failure) -> str:
-    """A short machine-readable reason: ``challenge``, ``http_404``, ``timeout``, ``connection``,
+    """A short machine-readable reason: the exception's own ``failure_reason`` if it has one
+    (``offsite_redirect``), ``challenge``, ``http_404``, ``timeout``, ``connection``,
     ``robots``, ``too_large``, ``ignored``, else the exception's name in lower case."""
     value: Any = failure.value
+    if isinstance(getattr(value, "failure_reason", None), str):
+        return str(value.failure_reason)  # e.g. offsite_redirect (crawler.offsite)
     if isinstance(value, ChallengeDetected):
         return "challenge"
     if isinstance(value, HttpError):

@@ -44,6 +44,8 @@ EDUWATCH_RETRY_BACKOFF = 2.0
 EDUWATCH_RETRY_BACKOFF_MAX = 60.0
 
 DOWNLOADER_MIDDLEWARES = {
+    # first of all (before robots.txt is fetched for a host): requests stay on the site's hosts
+    "crawler.offsite.SiteScopeMiddleware": 50,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
     "crawler.middlewares.ConditionalGetMiddleware": 560,

@@ -6,6 +6,7 @@ The crawler's last pipeline calls, per site run::
     run_id = start_run(store, site)
     due = due_for_recheck(store, site.id, first_page_urls)      # and known_urls(store, site.id)
     ingest_article(store, site, column, category, article, fetched_at, run_id)  # per article
+    record_not_modified(store, site, url, checked_at)          # a conditional re-check: 304
     record_listing(store, run_id, column, urls_seen, gone_urls)                # per column listed
     finish_run(store, run_id, "ok" | "partial" | "failed", stats, error)
 
@@ -14,7 +15,10 @@ nothing twice. Rules (DESIGN.md, "Rules that keep alerts trustworthy"):
 
 - A site's first crawl, and the first crawl after its extraction rules changed, is a silent
   baseline: articles and versions are stored, no event is raised (a rules change can make a list
-  show old articles under new URLs).
+  show old articles under new URLs). An article a baseline run listed but could not fetch is
+  part of the baseline too: silent whenever it is first stored (monitor.store.baseline).
+- Each fetch keeps the page's ``ETag``/``Last-Modified`` (``validators``): the next re-check is a
+  conditional request, and a 304 is recorded as checked and unchanged (`record_not_modified`).
 - A version stored with another normalizer version or other rules than the current ones is
   re-baselined silently when the article is next fetched: a new version, no `revised` event.
   New articles found after a normalizer upgrade still raise `new` (their identity does not
@@ -46,9 +50,11 @@ from monitor.changes import change_json, compare_versions
 from monitor.errors import ConcurrentIngestError, IngestError
 from monitor.store import Store, recheck, runs
 from monitor.store import listing as listing_store
+from monitor.store.baseline import listed_in_baseline
 from monitor.store.events import record_event
 from monitor.store.models import ArticleVersion, CrawlRun, StoredArticle
 from monitor.store.predecessors import Predecessor
+from monitor.store.recheck import Validators
 from monitor.store.runs import RunOutcome, RunStatus
 from monitor.store.sites import SiteRef, ensure_site, in_baseline, rules_hash
 from monitor.store.types import utcnow
@@ -62,6 +68,8 @@ __all__ = [
     "Predecessor",
     "RunOutcome",
     "SiteRef",
+    "Validators",
+    "article_validators",
     "canonical_url",
     "due_for_recheck",
     "fingerprint",
@@ -69,6 +77,7 @@ __all__ = [
     "ingest_article",
     "known_urls",
     "record_listing",
+    "record_not_modified",
     "rules_hash",
     "start_run",
 ]
@@ -125,13 +134,24 @@ def ingest_article(
     *,
     normalizer_version: str = NORMALIZER_VERSION,
     hooks: IngestHooks = LINKING_HOOKS,
+    validators: Validators | None = None,
 ) -> IngestResult:
     """Store one article and decide. Given a Store: its own transaction, retried once when another
-    worker stored the same article first. Given a Session: the caller's transaction, no retry."""
+    worker stored the same article first. Given a Session: the caller's transaction, no retry.
+    ``validators``: the page answer's ETag/Last-Modified, kept for conditional re-checks (None:
+    not known, the stored ones stay)."""
     if fetched_at.tzinfo is None or fetched_at.utcoffset() is None:
         raise IngestError(f"fetched_at {fetched_at!r} has no time zone")
     request = _Request(
-        site, column_name, category, article, fetched_at, crawl_run_id, normalizer_version, hooks
+        site,
+        column_name,
+        category,
+        article,
+        fetched_at,
+        crawl_run_id,
+        normalizer_version,
+        hooks,
+        validators,
     )
     if isinstance(target, Session):
         return request.run(target)
@@ -153,6 +173,7 @@ class _Request:
     crawl_run_id: int | None
     normalizer_version: str
     hooks: IngestHooks
+    validators: Validators | None = None
 
     def run(self, session: Session) -> IngestResult:
         if self.crawl_run_id is not None and session.get(CrawlRun, self.crawl_run_id) is None:
@@ -182,10 +203,11 @@ class _Request:
             gone_count=0,
             status="active",
         )
+        _keep_validators(stored, self.validators)
         session.add(stored)
         session.flush()
         version = self._add_version(session, stored, digest, previous=None)
-        if silent:
+        if silent or listed_in_baseline(session, self.site.id, url):
             return IngestResult("baseline", None, stored.id, version.id)
         payload: dict[str, Any] = {"url": url, "title": version.title}
         payload["published_at"] = version.published_at
@@ -241,12 +263,8 @@ class _Request:
     def _mark_checked(self, stored: StoredArticle, url: str) -> None:
         """The page answered with content: it is here, whatever the lists said before."""
         stored.url = url
-        stored.last_checked = max(stored.last_checked, self.fetched_at)
-        stored.last_seen = max(stored.last_seen, self.fetched_at)
-        stored.gone_count = 0
-        stored.last_gone_status = None
-        stored.status = "active"
-        stored.withdrawn_at = None
+        mark_present(stored, self.fetched_at)
+        _keep_validators(stored, self.validators)
         if self.column_name is not None:
             stored.column_name = self.column_name
         if self.category is not None:
@@ -310,6 +328,51 @@ class _Request:
         if event_id is None:
             raise ConcurrentIngestError(f"{kind} event {key} exists: another worker stored it")
         return event_id
+
+
+def mark_present(stored: StoredArticle, checked_at: datetime) -> None:
+    """The page answered (with content or a 304): it is here, whatever the lists said before."""
+    stored.last_checked = max(stored.last_checked, checked_at)
+    stored.last_seen = max(stored.last_seen, checked_at)
+    stored.gone_count = 0
+    stored.last_gone_status = None
+    stored.status = "active"
+    stored.withdrawn_at = None
+
+
+def _keep_validators(stored: StoredArticle, validators: Validators | None) -> None:
+    if validators is not None:
+        stored.etag, stored.last_modified = validators.etag, validators.last_modified
+
+
+def record_not_modified(
+    store: Store, site: SiteRef | str, url: str, checked_at: datetime
+) -> IngestResult | None:
+    """A conditional re-check answered 304: the stored article is checked and unchanged.
+    None when the store has no such article of the site (the 304 then tells nothing)."""
+    if checked_at.tzinfo is None or checked_at.utcoffset() is None:
+        raise IngestError(f"checked_at {checked_at!r} has no time zone")
+    with store.transaction() as session:
+        stored = session.scalars(
+            select(StoredArticle)
+            .where(
+                StoredArticle.url_key == url_key(canonical_url(url)),
+                StoredArticle.site_id == _site_id(site),
+            )
+            .with_for_update()
+        ).first()
+        if stored is None or stored.current_version_id is None:
+            return None
+        mark_present(stored, checked_at)
+        return IngestResult("unchanged", None, stored.id, stored.current_version_id)
+
+
+def article_validators(
+    store: Store, site: SiteRef, normalizer_version: str = NORMALIZER_VERSION
+) -> dict[str, Validators]:
+    """Canonical URL -> the validators to re-check it with (monitor.store.recheck)."""
+    with store.transaction() as session:
+        return recheck.article_validators(session, site.id, normalizer_version, site.rules_hash)
 
 
 def start_run(

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,11 +36,14 @@ from monitor.config import load_config
 from monitor.errors import EduwatchError
 from monitor.ingest import (
     SiteRef,
+    Validators,
+    article_validators,
     due_for_recheck,
     finish_run,
     ingest_article,
     known_urls,
     record_listing,
+    record_not_modified,
     rules_hash,
     start_run,
 )
@@ -125,6 +129,23 @@ class RunLedger:
         with _ledger_errors("cannot read the articles due for a re-check"):
             return due_for_recheck(self.store, self.site, first_page_urls)
 
+    def validators(self) -> dict[str, dict[str, str]]:
+        """Canonical URL -> the validators a re-check of it sends (crawler.middlewares)."""
+        if self.store is None:
+            return {}
+        with _ledger_errors("cannot read the articles' validators"):
+            found = article_validators(self.store, self.site)
+        return {url: meta for url, found_one in found.items() if (meta := found_one.as_meta())}
+
+    def not_modified(self, url: str, checked_at: datetime) -> str | None:
+        """A re-check answered 304: recorded as checked; ``unchanged``, or None when the store
+        has no such article."""
+        if self.store is None:
+            return None
+        with _ledger_errors("cannot record the re-check"):
+            result = record_not_modified(self.store, self.site, url, checked_at)
+        return result.kind if result is not None else None
+
     async def ingest(self, item: CrawledArticle) -> str | None:
         """Store one article in its own transaction, here or in the writer process; its change
         kind, None without a store. IngestFailed when it could not be stored."""
@@ -142,6 +163,7 @@ class RunLedger:
                     item.article,
                     item.fetched_at,
                     self.run_id,
+                    validators=Validators.from_meta(item.validators),
                 ).kind
             except STORE_ERRORS as error:
                 raise IngestFailed(f"{type(error).__name__}: {error}") from error

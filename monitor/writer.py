@@ -125,7 +125,7 @@ def serve(setup: WriterSetup, requests: Any, results: Any) -> None:
 
     from monitor.config import load_config
     from monitor.errors import EduwatchError
-    from monitor.ingest import ingest_article
+    from monitor.ingest import Validators, ingest_article
     from monitor.store import open_store
 
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
@@ -152,6 +152,7 @@ def serve(setup: WriterSetup, requests: Any, results: Any) -> None:
                     item.article,
                     item.fetched_at,
                     setup.run_id,
+                    validators=Validators.from_meta(getattr(item, "validators", None)),
                 )
             except (EduwatchError, SQLAlchemyError) as error:
                 results.put((number, None, f"{type(error).__name__}: {error}"))

@@ -96,6 +96,21 @@ def test_leaked_markup_is_dropped_and_splits_paragraphs() -> None:
         assert "<" not in paragraph and ">" not in paragraph and "jpg" not in paragraph
 
 
+def test_text_written_as_entities_is_kept_as_a_browser_shows_it() -> None:
+    body = extract(
+        trs(
+            "<p>现印发《学校安全管理办法&lt;试行&gt;》，请遵照执行。</p>"
+            "<p>当 a&lt;b 且 b&gt;c 时，取 a&lt;b and c&gt;d 的结果。</p>"
+            "<p>比较 x&lt;y，以及 a&lt;p, b&gt;c 两种情形。</p>"
+        )
+    )
+    assert body.paragraphs == (
+        "现印发《学校安全管理办法<试行>》,请遵照执行。",
+        "当 a<b 且 b>c 时,取 a<b and c>d 的结果。",
+        "比较 x<y,以及 a<p, b>c 两种情形。",
+    )
+
+
 def test_table_rows_become_paragraphs_with_cells_joined() -> None:
     body = extract(
         trs(

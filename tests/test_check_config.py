@@ -102,7 +102,7 @@ def test_the_real_command_in_a_subprocess(tmp_path: Path) -> None:
     assert lines[1] == (
         "config/sites/beijing.yaml:5: colour: unknown key; expected one of: id, name, authority, "
         "enabled, adapter, columns, list, article, options, max_pages, render, schedule, delay, "
-        "concurrency, obey_robots, encoding, headers"
+        "concurrency, obey_robots, encoding, headers, allowed_hosts"
     )
     assert "config/sites/syntax.yaml:4: (file): expected valid YAML" in lines[14]
     assert lines[-1] == (

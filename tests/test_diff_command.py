@@ -95,12 +95,26 @@ def test_json_names_both_sides_and_a_version_id_gives_the_same_diff(
     added = "".join(op["new"] for op in data["diff"]["ops"] if op["kind"] == "added")
     assert added == nfkc(ADDED_CLAUSE) + ANNEX
     assert data["diff"]["title"]["old"] == admissions(2023).title
-    old_version = str(data["old"]["version_id"])
-    code, again, _ = run(capsys, "diff", str(data["article_id"]), "--against", old_version,
-                         "--format", "json")  # fmt: skip
+    assert data["new"]["version"] == 2 and data["old"]["version"] == 1
+
+
+def test_against_a_number_is_the_articles_own_version_never_another_articles(
+    filled_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "diff", URL_2024, "--format", "json")
     assert code == 0
-    by_version = json.loads(again)
-    assert by_version["against"] == "version" and by_version["diff"] == data["diff"]
+    previous = json.loads(out)
+    code, out, _ = run(capsys, "diff", URL_2024, "--against", "1", "--format", "json")
+    assert code == 0
+    by_number = json.loads(out)
+    assert by_number["against"] == "version" and by_number["diff"] == previous["diff"]
+    assert by_number["old"] == previous["old"] and by_number["old"]["version"] == 1
+    # a store-wide version id (here: of its current version) is no number of the article's
+    foreign = previous["new"]["version_id"]
+    assert foreign > 2
+    code, out, err = run(capsys, "diff", URL_2024, "--against", str(foreign))
+    assert code == 1 and out == ""
+    assert f"has no version {foreign}: its versions are 1 to 2" in err
 
 
 def test_html_is_inline_styled_and_escaped(
@@ -135,10 +149,12 @@ def test_nothing_to_compare_is_a_clear_error(
     assert code == 1 and "no article" in err
     code, _, err = run(capsys, "diff", URL_2024, "--against", "99999")
     assert code == 1 and "no version 99999" in err
+    code, _, err = run(capsys, "diff", URL_2024, "--against", "0")
+    assert code == 1 and "no version 0" in err
     with pytest.raises(SystemExit) as caught:
         main(["diff", URL_2024, "--against", "last-year"])
     assert caught.value.code == 2
-    assert "expected a version id" in capsys.readouterr().err
+    assert "expected a version number" in capsys.readouterr().err
 
 
 def test_events_json_carry_predecessor_and_diff(

@@ -13,7 +13,15 @@ from sqlalchemy.orm import Session
 
 from crawler.normalize import Attachment
 from monitor.errors import IngestError
-from monitor.ingest import IngestHooks, Predecessor, fingerprint, ingest_article
+from monitor.ingest import (
+    IngestHooks,
+    Predecessor,
+    Validators,
+    article_validators,
+    fingerprint,
+    ingest_article,
+    record_not_modified,
+)
 from monitor.store import Store
 from monitor.store.models import ArticleVersion, Event, StoredArticle
 from tests.db import (
@@ -261,3 +269,30 @@ def test_events_are_unique_per_key(store: Store) -> None:
     assert len(events(store)) == 1
     with store.transaction() as session:
         assert session.scalars(select(Event.payload)).one() == {}
+
+
+def test_listed_in_the_baseline_but_stored_later_is_still_baseline(store: Store) -> None:
+    """Notice 3 was on the list of the first crawl, whose fetch of it failed (a partial run)."""
+    crawl(store, [notice(1)], T0, listed=[notice(1).url, notice(3).url], status="partial")
+    results, _ = crawl(store, [notice(3), notice(4)], T0 + 40 * DAY)
+    assert [r.kind for r in results] == ["baseline", "new"]
+    assert [e.payload["url"] for e in events(store)] == [notice(4).url]
+
+
+def test_validators_are_kept_and_a_304_is_a_check(store: Store) -> None:
+    tagged = Validators('"abc"', "Tue, 18 Jun 2024 02:00:00 GMT")
+    run = Crawl(store)
+    run.ingest(notice(1), validators=tagged)
+    run.ingest(notice(2))  # no page answer known: nothing to send
+    run.listing([notice(1).url, notice(2).url])
+    run.finish()
+    assert article_validators(store, SITE) == {notice(1).url: tagged}
+    result = record_not_modified(store, SITE, notice(1).url + "#top", T0 + DAY)
+    assert result is not None and result.kind == "unchanged"
+    assert record_not_modified(store, SITE, notice(9).url, T0 + DAY) is None
+    with store.transaction() as session:
+        row = session.scalars(select(StoredArticle).where(StoredArticle.url == notice(1).url))
+        assert row.one().last_checked == T0 + DAY
+    # a 200 without validators clears them: nothing stale is sent again
+    Crawl(store, now=T0 + 2 * DAY).ingest(notice(1), validators=Validators())
+    assert article_validators(store, SITE) == {}

@@ -149,11 +149,11 @@ def daily_notices(days: int) -> list:
 def test_stale_once_per_lull_when_quiet_beyond_the_usual_gap(store: Store) -> None:
     crawl(store, daily_notices(10), T0 + 10 * DAY)  # one a day: the usual gap is one day
     assert events(store) == []
-    last_listed = [notice(9).url]  # published T0 + 9 days, 00:00 in Shanghai
-    crawl(store, [], T0 + 11 * DAY, listed=last_listed)  # quiet 2.4 days: within the floor
+    last_listed = [notice(9).url]  # published T0 + 9 days; the baseline at T0 + 10 days
+    crawl(store, [], T0 + 13 * DAY, listed=last_listed)  # quiet 3 days: within the floor
     assert events(store) == []
-    crawl(store, [], T0 + 12 * DAY, listed=last_listed)  # quiet 3.4 days
-    crawl(store, [], T0 + 13 * DAY, listed=last_listed)
+    crawl(store, [], T0 + 13.5 * DAY, listed=last_listed)  # quiet 3.5 days
+    crawl(store, [], T0 + 14 * DAY, listed=last_listed)
     [stale] = events(store)
     assert stale.kind == "site_stale" and stale.payload["threshold_days"] == 3.0
     fresh = notice(50, published_at=None)
@@ -161,6 +161,20 @@ def test_stale_once_per_lull_when_quiet_beyond_the_usual_gap(store: Store) -> No
     assert [e.kind for e in events(store)] == ["site_stale", "new"]
     crawl(store, [], T0 + 19 * DAY, listed=[fresh.url])
     assert [e.kind for e in events(store)] == ["site_stale", "new", "site_stale"]
+
+
+def test_a_first_crawl_of_old_articles_is_no_lull(store: Store) -> None:
+    """Staleness counts from the baseline: a site first crawled a month after its newest
+    article was published is not stale that day, only once quiet for the usual gap after."""
+    crawl(store, daily_notices(10), T0 + 40 * DAY)  # the baseline: newest article 31 days old
+    assert events(store) == []
+    listed = [notice(9).url]
+    crawl(store, [], T0 + 42 * DAY, listed=listed)  # two days after the baseline: usual
+    assert events(store) == []
+    crawl(store, [], T0 + 44 * DAY, listed=listed)
+    [stale] = events(store)
+    assert stale.kind == "site_stale" and stale.payload["quiet_days"] == 4.0
+    assert stale.payload["last_new_at"] == (T0 + 40 * DAY).isoformat()
 
 
 def test_stale_learns_a_slow_rhythm_and_needs_history() -> None:

@@ -487,3 +487,14 @@ def test_any_text_in_any_field_is_valid_or_a_validation_error(field: str, value:
     else:
         site.schedule.trigger()
         assert site.effective_columns()[0].url.startswith("http")
+
+
+def test_allowed_hosts_are_hosts_with_an_optional_port(tmp_path: Path) -> None:
+    text = GOOD + "allowed_hosts:\n  - Files.Shanxi-Edu.CN\n  - 10.1.2.3:8080\n"
+    site = site_from(text, tmp_path)
+    assert site.allowed_hosts == ("files.shanxi-edu.cn", "10.1.2.3:8080")
+    text = GOOD + "allowed_hosts:\n  - http://files.shanxi-edu.cn/\n  - a.cn:0x50\n"
+    write_site(tmp_path, "good.yaml", text)
+    errors = {(e.line, e.key): e.message for e in load_sites(tmp_path).errors}
+    assert set(errors) == {(10, "allowed_hosts[0]"), (11, "allowed_hosts[1]")}
+    assert "expected a host name or IP, optionally :port" in errors[(10, "allowed_hosts[0]")]

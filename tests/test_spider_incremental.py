@@ -39,15 +39,26 @@ def article_events(config: Path) -> list[tuple[str, str]]:
     return [(kind, url) for kind, url in stored(config).events if kind != "site_stale"]
 
 
-def test_nothing_new_fetches_only_the_first_list_page_of_each_column(
-    trs_site: FixtureSite, tmp_path: Path
-) -> None:
+def first_page_articles(site: FixtureSite) -> set[str]:
+    """The article pages the first list page of each column shows (re-checked every crawl)."""
+    per_page = site.options.per_page
+    return {a.path for key in site.specs for a in site.items(key)[:per_page] if not a.is_file}
+
+
+def test_nothing_new_costs_only_304s(trs_site: FixtureSite, tmp_path: Path) -> None:
+    """The first list page of each column, and the re-checks of the articles it shows: all
+    conditional, all answered 304."""
     config = write_config(tmp_path, trs_site, "trs")
     assert crawl(config).status == "ok"
     trs_site.reset_log()
     result = crawl(config)
     assert result.status == "ok", result.error
-    assert sorted(fetched_paths(trs_site)) == first_list_paths(trs_site)
+    paths = fetched_paths(trs_site)
+    assert sorted(set(paths) - article_targets(trs_site)) == first_list_paths(trs_site)
+    assert set(paths) & article_targets(trs_site) == first_page_articles(trs_site)
+    assert len(paths) == len(set(paths))
+    assert {e.status for e in trs_site.requests if e.path != "/robots.txt"} == {304}
+    assert result.stats["not_modified"] == len(first_page_articles(trs_site))
     assert result.stats["unchanged_pages"] == 3 and result.stats["articles"] == 0
     assert {c["status"] for c in result.stats["columns"].values()} == {"unchanged"}
     assert [status for status, _ in stored(config).runs] == ["ok", "ok"]  # a 304 is no failure
@@ -87,18 +98,20 @@ def test_a_published_article_is_fetched_and_raises_one_new_event(
     assert result.status == "ok", result.error
     paths = fetched_paths(trs_site)
     assert paths.count(article.path) == 1
-    # besides it, only the re-checks the store asks for: the articles on its first list page
-    first_page = {a.path for a in trs_site.items("tzgg")[:20]}
-    assert set(paths) & article_targets(trs_site) <= first_page
+    # besides it, only the re-checks the store asks for: the articles on the first list pages
+    assert set(paths) & article_targets(trs_site) <= first_page_articles(trs_site)
     assert "/xwzx/tzgg/index_1.html" in paths  # page 1 had news: page 2 read, nothing on it new
     assert not (set(paths) & {a.path for a in trs_site.items("tzgg")[20:]})
     assert result.stats["changes"].get("new") == 1
     assert result.stats["changes"].get("revised") is None
     assert article_events(config) == [("new", trs_site.url_of(article))]
-    # the next crawl: lists unchanged; the young article alone is due for its re-check
+    # the next crawl: lists unchanged; the re-checks (the new article's too) answer 304
     trs_site.reset_log()
     assert crawl(config).status == "ok"
-    assert sorted(fetched_paths(trs_site)) == sorted([*first_list_paths(trs_site), article.path])
+    paths = fetched_paths(trs_site)
+    assert set(paths) - article_targets(trs_site) == set(first_list_paths(trs_site))
+    assert article.path in paths
+    assert {e.status for e in trs_site.requests if e.path != "/robots.txt"} == {304}
     assert article_events(config) == [("new", trs_site.url_of(article))]
 
 

@@ -75,10 +75,12 @@ def test_show_by_url_or_id(filled_url: str, capsys: pytest.CaptureFixture[str]) 
     assert "document_number: 晋教办〔2024〕1号" in out
     history = [line for line in out.splitlines() if line.startswith("  #")]
     assert len(history) == 2 and history[1].endswith("<- current")
+    assert [line.split()[0] for line in history] == ["#1", "#2"]  # the article's own numbers
     assert out.endswith(notice(1, REVISED).text)
-    article_id = history[0].split()[0]
-    assert main(["show", "1", "--version", article_id.lstrip("#")]) == 0
+    assert main(["show", "1", "--version", "1"]) == 0
     assert capsys.readouterr().out.endswith(notice(1).text)
+    assert main(["show", "1", "--version", "3"]) == 1
+    assert "has no version 3: its versions are 1 to 2" in capsys.readouterr().err
 
 
 def test_show_unknown_article_exits_1(filled_url: str, capsys: pytest.CaptureFixture[str]) -> None:

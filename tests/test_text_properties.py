@@ -59,8 +59,12 @@ def test_output_is_nfkc_stable_and_folded(text: str) -> None:
     assert "  " not in out and "\n" not in out and "\t" not in out and "\u3000" not in out
 
 
-# Arbitrary text between the tags, `<` and `>` included (`<p style=2jpg/<<p>`).
-TEXT_BETWEEN_TAGS = st.text(st.one_of(CHINESE, PUNCTUATION, ANY_CHAR, st.sampled_from("<>/")))
+# Text between the tags, `<` and `>` included (`<p style=2jpg/<<p>`); no ASCII letter or `/`,
+# which could make a tag of their own (`a<b` or `</试行>` is text and stays: see below).
+NON_ASCII = st.characters(min_codepoint=0x80).filter(
+    lambda c: re.search(r"[A-Za-z/\u2028\u2029]", unicodedata.normalize("NFKC", c)) is None
+)  # nor what NFKC makes one of (Ĳ -> IJ)
+TEXT_BETWEEN_TAGS = st.text(st.one_of(CHINESE, PUNCTUATION, NON_ASCII, st.sampled_from("<>0 ")))
 
 
 @settings(max_examples=300)
@@ -95,3 +99,29 @@ def test_source_line_break_between_chinese_characters_renders_as_nothing() -> No
     assert clean_text("血\n管性水肿，横纹肌溶解\n  症状") == "血管性水肿,横纹肌溶解症状"
     assert clean_text("“通知”\n。") == "“通知”。"
     assert clean_text("eduwatch\nmonitor 与\n2024") == "eduwatch monitor 与 2024"
+
+
+LOOKS_LIKE_MARKUP = st.text(
+    st.one_of(CHINESE, st.sampled_from(list("<>《》“”，。 ab=/\"'12"))), max_size=60
+).filter(lambda text: re.search(r"<(?:a|b)[\s/>]|</(?:a|b)>|<[ab] \w+=|/>", text) is None)
+
+
+@given(LOOKS_LIKE_MARKUP)
+def test_text_that_only_looks_like_markup_is_kept(text: str) -> None:
+    """`<试行>`, `a<b`, `x<y且y>z`: only whole tags of HTML elements are markup."""
+    expected = " ".join(unicodedata.normalize("NFKC", text).split())
+    assert clean_text(text) == expected
+
+
+def test_known_cases_of_text_that_looks_like_markup() -> None:
+    for text in (
+        "关于印发《学校管理办法<试行>》的通知",
+        "a<b",
+        "当 a<b 且 b>c 时",
+        "取 a<b and c>d 的结果",
+        "当a<p, b>c时",
+        "x<y",
+        "<中小学>与</中小学>",
+        "1<br 2",
+    ):
+        assert clean_text(text) == text

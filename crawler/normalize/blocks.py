@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from selectolax.lexbor import LexborNode
 
 from crawler.normalize.links import is_attachment_href
-from crawler.normalize.text import clean_text
+from crawler.normalize.text import clean_text, tag_pattern
 
 BLOCK_TAGS = frozenset(
     (  # noqa: SIM905 (a word list reads better than 47 quoted strings)
@@ -29,7 +29,7 @@ CELL_SEPARATOR = " | "
 # A cell longer than this holds a page region, not a datum: its table is a layout table.
 MAX_DATA_CELL_CHARS = 500
 # Block markup printed as text by a broken template: `</p><p>`, `<br/>`, `</div><div class=`.
-_LEAKED_BLOCK = re.compile(r"</?(?:p|div|br|li|tr|td|h[1-6]|article|section)\b[^<>]*>?", re.I)
+_LEAKED_BLOCK = re.compile(tag_pattern("p|div|br|li|tr|td|h[1-6]|article|section"), re.I)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from urllib.parse import parse_qsl, unquote, urljoin, urlsplit
+from urllib.parse import SplitResult, parse_qsl, unquote, urljoin, urlsplit
 
 from selectolax.lexbor import LexborNode
 
@@ -27,10 +27,30 @@ FURNITURE_IMAGE = re.compile(
 _NOT_FETCHABLE = ("javascript:", "mailto:", "data:", "#", "tel:", "about:")
 
 
+def _split(href: str) -> SplitResult | None:
+    """The parts of a link, None when it cannot be a URL (``http://[::1``, a bad port)."""
+    try:
+        parts = urlsplit(href)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        return None
+    return parts
+
+
+def absolute(page_url: str, href: str) -> str | None:
+    """``href`` resolved against the page's URL; None when it is no URL at all."""
+    if _split(href) is None:
+        return None
+    try:
+        return urljoin(page_url, href)
+    except ValueError:
+        return None
+
+
 def _download_file_name(href: str) -> str | None:
     """The file name a download script is asked for, when it has a document extension."""
-    parts = urlsplit(href)
-    if not DOWNLOAD_SCRIPTS.search(parts.path):
+    parts = _split(href)
+    if parts is None or not DOWNLOAD_SCRIPTS.search(parts.path):
         return None
     for key, value in parse_qsl(parts.query, keep_blank_values=False):
         if key in FILE_NAME_PARAMS and is_attachment_url(value):
@@ -50,7 +70,8 @@ def _file_name(href: str) -> str:
     name = _download_file_name(href)
     if name:
         return unquote(name)
-    return unquote(urlsplit(href).path.rsplit("/", 1)[-1])
+    parts = _split(href)
+    return unquote(parts.path.rsplit("/", 1)[-1]) if parts is not None else ""
 
 
 def _attachment_name(link: LexborNode, href: str) -> str:
@@ -77,8 +98,8 @@ def collect_attachments(nodes: Iterable[LexborNode], page_url: str) -> tuple[Att
         href = (link.attributes.get("href") or "").strip()
         if not is_attachment_href(href):
             continue
-        url = urljoin(page_url, href)
-        if url not in seen:
+        url = absolute(page_url, href)
+        if url is not None and url not in seen:
             seen.add(url)
             found.append(Attachment(name=_attachment_name(link, href), url=url))
     return tuple(found)
@@ -103,8 +124,8 @@ def collect_images(nodes: Iterable[LexborNode], page_url: str) -> tuple[str, ...
             source = _image_source(image)
             if source is None or FURNITURE_IMAGE.search(source):
                 continue
-            url = urljoin(page_url, source)
-            if url not in seen:
+            url = absolute(page_url, source)
+            if url is not None and url not in seen:
                 seen.add(url)
                 found.append(url)
     return tuple(found)

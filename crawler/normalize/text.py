@@ -11,13 +11,41 @@ SUMMARY_LENGTH = 200
 INDENT = "  "
 
 _COMMENT = re.compile(r"<!--.*?-->|<!--|-->", re.S)
-_TAG = re.compile(r"</?[a-zA-Z!?][^<>]*>")
-# A tag cut off at either end of a text node: `<p style=2jpg/` or `1jpg/>` or `<div class=`.
-_TAG_HEAD_AT_END = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:[\s/][^>]*)?$")
+# Markup printed as text by a broken template is dropped, text that only looks like it is kept
+# (`<试行>`, `a<b`, `x<y且y>z`): a tag is a known HTML element name (or a Word `o:p`) with
+# attributes written `name=value`, closed by `>`; or a declaration (`<!DOCTYPE html>`).
+HTML_TAG_NAMES = (
+    "a|abbr|address|area|article|aside|audio|b|base|bdi|bdo|big|blockquote|body|br|button|"
+    "canvas|caption|center|cite|code|col|colgroup|dd|del|details|dfn|dialog|dir|div|dl|dt|em|"
+    "embed|fieldset|figcaption|figure|font|footer|form|frame|frameset|h[1-6]|head|header|hr|"
+    "html|i|iframe|img|input|ins|kbd|label|legend|li|link|main|map|mark|menu|meta|nav|nobr|"
+    "noscript|object|ol|optgroup|option|p|param|pre|q|s|samp|script|section|select|small|"
+    "source|span|strike|strong|style|sub|summary|sup|table|tbody|td|textarea|tfoot|th|thead|"
+    "title|tr|tt|u|ul|var|video|wbr|xml|[a-z]+:[a-z][a-z0-9]*"
+)
+_ATTRIBUTES = r"""(?:\s+[a-zA-Z_:][-\w:.]*\s*=\s*(?:"[^"<>]*"|'[^'<>]*'|[^\s"'<>`]+))*"""
+
+
+def tag_pattern(names: str) -> str:
+    """A regular expression of a whole tag of these element names (``p|div``)."""
+    return rf"</?(?:{names})(?![-\w:]){_ATTRIBUTES}\s*/?>"
+
+
+_TAG = re.compile(tag_pattern(HTML_TAG_NAMES) + r"|<[!?][a-zA-Z][^<>]*>", re.I)
+# A tag cut off at either end of a text node: `<p style=2jpg/` or `1jpg/>` or `<div class=`:
+# a known element name with at least one `name=` attribute (its value ASCII, maybe unclosed).
+_TAG_HEAD = re.compile(
+    rf"</?(?:{HTML_TAG_NAMES})(?:\s+[a-zA-Z_:][-\w:.]*\s*=\s*"
+    r"""(?:"[^"<>]*"?|'[^'<>]*'?|[!#-&(-;=?-_a-~]*))+""",
+    re.I,
+)
 _TAG_TAIL = re.compile(r"[!-;=?-~]*/>|^[!-;=?-~]*[\"']\s*/?>")
-# What is left of a tag once the rest was taken: a `<` before a tag name, `</`, `/>`.
-_TAG_DEBRIS = re.compile(r"<(?=[a-zA-Z/!?])|</|/>")
-_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\x00-\x08\x0e-\x1f\x7f-\x9f]")
+# Bidirectional controls (LRM, RLM, embeddings, overrides, isolates): invisible, and a title
+# with U+202E shows reversed in a mail client or a terminal. Dropped like the invisible ones.
+BIDI_CONTROLS = "\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_INVISIBLE = re.compile(
+    f"[\u200b\u200c\u200d\u2060\ufeff\u00ad\x00-\x08\x0e-\x1f\x7f-\x9f{BIDI_CONTROLS}]"
+)
 _SPACES = re.compile(r"\s+")
 # A line break of the HTML source between two Chinese characters renders as nothing (CSS Text:
 # segment breaks between East Asian wide characters are removed): `血\n管性` is `血管性`.
@@ -29,9 +57,8 @@ def _clean_once(text: str) -> str:
     text = unicodedata.normalize("NFKC", html.unescape(text))
     text = _COMMENT.sub(" ", text)
     text = _TAG.sub(" ", text)
-    text = _TAG_HEAD_AT_END.sub(" ", text)
+    text = _TAG_HEAD.sub(" ", text)
     text = _TAG_TAIL.sub(" ", text)
-    text = _TAG_DEBRIS.sub("", text)
     text = _INVISIBLE.sub("", text)
     text = _CJK_LINE_BREAK.sub("", text)
     return _SPACES.sub(" ", text).strip()

@@ -110,6 +110,16 @@ def _header_value(value: str) -> str:
     return value
 
 
+def _allowed_host(value: str) -> str:
+    from crawler.scope import parse_allowed_host
+
+    try:
+        origin = parse_allowed_host(value)
+    except ValueError as error:
+        raise rule_error(f"{error} (e.g. files.example.gov.cn or 10.1.2.3:8080)") from None
+    return origin.host if origin.port is None else value.strip().lower()
+
+
 def _page_template(value: str) -> str:
     value = _text(value)
     if value.count("{page}") != 1 or value.replace("{page}", "").count("{") > 0:
@@ -136,4 +146,5 @@ Codec = Annotated[str, AfterValidator(_codec)]
 HeaderName = Annotated[str, AfterValidator(_header_name)]
 HeaderValue = Annotated[str, AfterValidator(_header_value)]
 PageTemplate = Annotated[str, AfterValidator(_page_template)]
+AllowedHost = Annotated[str, AfterValidator(_allowed_host)]
 UrlPath = Annotated[str, AfterValidator(_path)]

@@ -34,6 +34,7 @@ from pydantic import (
 
 from crawler.siteconfig.errors import Loc, rule_error, rule_errors
 from crawler.siteconfig.fields import (
+    AllowedHost,
     AttributeName,
     Codec,
     CssSelector,
@@ -157,6 +158,7 @@ class SiteConfig(ConfigModel):
     obey_robots: bool = True
     encoding: Codec | None = None
     headers: dict[HeaderName, HeaderValue] = Field(default_factory=dict)
+    allowed_hosts: tuple[AllowedHost, ...] = ()  # hosts beyond the columns' domains (crawler.scope)
 
     @model_validator(mode="before")
     @classmethod

@@ -54,6 +54,8 @@ from crawler.middlewares import (
     response_charset,
 )
 from crawler.normalize import ExtractionError, extract_article, file_article, is_attachment_url
+from crawler.offsite import scope_of
+from crawler.scope import OutOfScope
 from crawler.settings import site_settings
 from crawler.sites import EffectiveColumn, load_site
 from crawler.spiders.listcache import CachedPage, ListCache, page_key, write_atomically
@@ -104,8 +106,10 @@ class ListingSpider(scrapy.Spider):
         self.ledger: Ledger = NullLedger(self.site, self.config_dir)  # from_crawler: the setting's
         folder = Path(state) if state else self.config_dir.resolve().parent / "data" / "crawl-state"
         self.cache = ListCache.load(folder / f"{self.site.id}.json")
+        self.scope = scope_of(self.site)
         self.adapters: dict[str, Adapter] = {}
         self.state: CrawlState | None = None
+        self.validators: dict[str, dict[str, str]] = {}  # canonical URL -> its re-check's
         self.fatal: str | None = None
         self.probing = False
 
@@ -154,6 +158,7 @@ class ListingSpider(scrapy.Spider):
             for name, target in self.targets.items()
         ]
         known = self.ledger.known() | self.given_known
+        self.validators = self.ledger.validators()
         column_of = self.ledger.columns_of(self.targets)
         return CrawlState(columns, known, self.ledger.due(), self.ledger.canonical, column_of)
 
@@ -231,7 +236,7 @@ class ListingSpider(scrapy.Spider):
                 run.fresh[key] = CachedPage(
                     run.name, listing.rule, listing.items, listing.next_requests, **seen
                 )
-        if page_request.page == 1 and fresh:
+        if page_request.page == 1:  # a 304 too: re-checks follow their own schedule
             state.due |= self.ledger.due([item.url for item in listing.items])
         chosen = state.read_items(run, listing.items)
         self._page_event(run, page_request, response, listing, chosen)
@@ -304,7 +309,20 @@ class ListingSpider(scrapy.Spider):
         yield from self._next_page(run)
 
     # -- articles ----------------------------------------------------------------------------
+    def _in_scope(self, url: str) -> bool:
+        """Whether a URL is on the site's hosts (crawler.scope; the DNS check comes with the
+        request, crawler.offsite). A list item elsewhere is skipped and counted, never fetched."""
+        try:
+            self.scope.check_name(url)
+        except OutOfScope as error:
+            self._state().offsite += 1
+            self.logger.info("not fetched, off the site: %s (%s)", url, error)
+            return False
+        return True
+
     def _fetch(self, run: ColumnRun, item: ListItem) -> _Output:
+        if not item.is_file and not self._in_scope(item.url):
+            return
         if not item.is_file:
             meta = {ROLE: "article", "column": run.name, "url": item.url, "list_date": item.date}
             yield self._article_request(item.url, meta)
@@ -318,6 +336,13 @@ class ListingSpider(scrapy.Spider):
         yield CrawledArticle(article, run.name, run.category, now_utc())
 
     def _article_request(self, url: str, meta: dict[str, Any], method: str = "GET") -> Request:
+        """An article page (or a probe); a stored one's re-check is conditional: a 304 comes
+        back to parse_article."""
+        meta = {
+            **meta,
+            VALIDATORS: self.validators.get(self.ledger.canonical(url)),
+            "handle_httpstatus_list": [304],
+        }
         return Request(
             url,
             method=method,
@@ -325,6 +350,8 @@ class ListingSpider(scrapy.Spider):
             callback=self.parse_article,
             errback=self.article_failed,
             meta=meta,
+            dont_filter=True,  # each URL once per crawl already (CrawlState); a redirect to a
+            # page fetched before must not be dropped silently by Scrapy's duplicate filter
         )
 
     def parse_article(self, response: Response) -> _Output:
@@ -335,6 +362,9 @@ class ListingSpider(scrapy.Spider):
             state.alive.add(url)
         if response.request is not None and response.request.method == "HEAD":
             return  # a file probed: it is still there
+        if response.status == 304:
+            self._not_modified(run, url, bool(response.meta.get(VALIDATORS)))
+            return
         rules = self.targets[run.name].extraction_rules()
         try:
             article = extract_article(response.body, response.url, self._charset(response), rules)
@@ -345,7 +375,25 @@ class ListingSpider(scrapy.Spider):
         if article.published_at is None and response.meta.get("list_date"):
             article = replace(article, published_at=response.meta["list_date"])
         state.fetched += 1
-        yield CrawledArticle(article, run.name, run.category, now_utc())
+        seen = response.meta.get(VALIDATORS_SEEN) or {}
+        validators = {"etag": seen.get("etag"), "last_modified": seen.get("last_modified")}
+        yield CrawledArticle(article, run.name, run.category, now_utc(), validators=validators)
+
+    def _not_modified(self, run: ColumnRun, url: str, asked: bool) -> None:
+        """A conditional re-check answered 304: checked and unchanged, recorded in the store."""
+        try:
+            change = self.ledger.not_modified(url, now_utc()) if asked else None
+        except LedgerError as error:
+            self.logger.error("%s: %s", url, error)
+            self._failed(run, "store", url)
+            return
+        if asked and change is not None:
+            state = self._state()
+            state.not_modified += 1
+            state.changes["unchanged"] += 1
+            self.progress.emit("article", column=run.name, change="unchanged", title="")
+            return
+        self._failed(run, "unexpected_304", url)  # a 304 to a request that had no copy
 
     def article_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
@@ -384,7 +432,7 @@ class ListingSpider(scrapy.Spider):
         if self.probing or self.state is None:
             return
         self.probing = True
-        probes = self.state.probes(self.cache)
+        probes = [pair for pair in self.state.probes(self.cache) if self._in_scope(pair[0])]
         for url, column in probes:
             method = "HEAD" if is_attachment_url(url) else "GET"
             meta = {ROLE: "probe", "column": column, "url": url, "list_date": None}

@@ -115,8 +115,10 @@ class CrawlState:
         self.failures: Counter[str] = Counter()
         self.changes: Counter[str] = Counter()
         self.fetched = 0  # article pages answered with content
+        self.not_modified = 0  # conditional re-checks answered 304
         self.files = 0  # file articles made from list items
         self.probed = 0
+        self.offsite = 0  # list items and probes off the site's hosts, not fetched
         self.alive: set[str] = set()  # probed URLs that answered with content
         self.started = time.monotonic()
 
@@ -223,8 +225,10 @@ class CrawlState:
             "items": len({key for column in columns for key in column.seen}),
             "articles": self.fetched + self.files,
             "article_pages": self.fetched,
+            "not_modified": self.not_modified,
             "file_articles": self.files,
             "probes": self.probed,
+            "offsite_items": self.offsite,
             "gone": sum(len(column.gone) for column in columns),
             "changes": dict(sorted(self.changes.items())),
             "failures": dict(sorted(self.failures.items())),

@@ -24,6 +24,7 @@ from markupsafe import Markup
 from crawler.names import ARTICLE_EVENT_KINDS
 from monitor.alerts.contract import Alert, AlertContent
 from monitor.diff import CharSpan, Clause, DiffOp, TextDiff, char_spans, render_html, render_text
+from monitor.terminal import for_terminal
 
 SCHEMA_ID = "https://eduwatch.invalid/schemas/alert-1.json"
 SCHEMA_VERSION = 1
@@ -119,7 +120,7 @@ def make_subject(content: AlertContent) -> str:
         subject = f"{prefix}{content.site_name}（{content.site_id}）{_site_event_gist(content)}"
     else:
         subject = f"{prefix}{place_of(content)}: {content.title or content.url or '(无标题)'}"
-    return "[eduwatch] " + one_line(subject, SUBJECT_MAX)
+    return "[eduwatch] " + one_line(for_terminal(subject), SUBJECT_MAX)
 
 
 def _site_event_gist(content: AlertContent) -> str:

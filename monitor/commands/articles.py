@@ -14,6 +14,7 @@ from monitor.commands.db import open_from_args, parse_since
 from monitor.errors import NotFoundError
 from monitor.store.models import ArticleVersion, StoredArticle
 from monitor.store.queries import article_versions, find_article, list_articles, list_events
+from monitor.terminal import for_terminal, json_for_terminal
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -23,7 +24,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     articles.set_defaults(func=run_articles)
     show = add_command(subparsers, "show", "one article: metadata, version history and text")
     show.add_argument("article", metavar="ARTICLE", help="an article id or URL")
-    show.add_argument("--version", type=int, help="show this version's text (default: current)")
+    show.add_argument(
+        "--version", type=int, help="show the text of version N, as listed (default: current)"
+    )
     show.set_defaults(func=run_show)
     events = add_command(subparsers, "events", "list events, oldest first")
     events.add_argument("--since", type=parse_since, help="created since DATE or SPAN (7d)")
@@ -43,7 +46,7 @@ def run_articles(args: argparse.Namespace) -> int:
             title = row.version.title if row.version else ""
             when = shown(row.article.appeared_at)
             fields = [str(row.article.id), when, row.article.site_id, row.article.status, title]
-            sys.stdout.write("\t".join([*fields, row.article.url]) + "\n")
+            sys.stdout.write(for_terminal("\t".join([*fields, row.article.url])) + "\n")
     store.close()
     return 0
 
@@ -68,13 +71,19 @@ def run_show(args: argparse.Namespace) -> int:
 def write_article(
     article: StoredArticle,
     versions: list[ArticleVersion] | Any,
-    version_id: int | None,
+    number: int | None,
     out: TextIO,
 ) -> None:
-    chosen_id = version_id if version_id is not None else article.current_version_id
-    chosen = next((v for v in versions if v.id == chosen_id), None)
+    """Metadata, the version history numbered 1 (the oldest) on, and the text of version
+    ``number`` (default: the current one)."""
+    if number is None:
+        chosen = next((v for v in versions if v.id == article.current_version_id), None)
+    else:
+        chosen = versions[number - 1] if 1 <= number <= len(versions) else None
     if chosen is None:
-        raise NotFoundError(f"article {article.id} has no version {chosen_id}")
+        raise NotFoundError(
+            f"article {article.id} has no version {number}: its versions are 1 to {len(versions)}"
+        )
     lines = [
         f"title: {chosen.title}",
         f"url: {article.url}",
@@ -90,13 +99,13 @@ def write_article(
     ]
     lines += [f"attachment: {a['name']} <{a['url']}>" for a in chosen.attachments]
     lines += ["", "versions:"]
-    for version in versions:
+    for position, version in enumerate(versions, 1):
         mark = "  <- current" if version.id == article.current_version_id else ""
         lines.append(
-            f"  #{version.id}  {shown(version.fetched_at)}  {version.fingerprint[:12]}"
+            f"  #{position}  {shown(version.fetched_at)}  {version.fingerprint[:12]}"
             f"  normalizer {version.normalizer_version}  {version.title}{mark}"
         )
-    out.write("\n".join(lines) + "\n\n" + chosen.text)
+    out.write(for_terminal("\n".join(lines) + "\n\n" + chosen.text))
 
 
 def run_events(args: argparse.Namespace) -> int:
@@ -108,9 +117,10 @@ def run_events(args: argparse.Namespace) -> int:
     store.close()
     for record in records:
         if args.format == "json":
-            sys.stdout.write(json.dumps(event_json(record), ensure_ascii=False) + "\n")
+            line = json.dumps(event_json(record), ensure_ascii=False)
+            sys.stdout.write(json_for_terminal(line) + "\n")
         else:
-            sys.stdout.write(event_line(record) + "\n")
+            sys.stdout.write(for_terminal(event_line(record)) + "\n")
     return 0
 
 

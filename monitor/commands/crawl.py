@@ -14,6 +14,7 @@ from monitor.cli import add_command
 from monitor.config import load_config
 from monitor.errors import ConfigError
 from monitor.runner import DEFAULT_TIMEOUT, CrawlJob, CrawlResult, run_crawl
+from monitor.terminal import for_terminal
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -71,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
         result = run_crawl(job, on_event=display.handle)
     finally:
         display.close()
-    sys.stdout.write(summary(site, result, args.output))
+    sys.stdout.write(for_terminal(summary(site, result, args.output)))
     return 0 if result.ok else 1
 
 
@@ -125,7 +126,7 @@ class ProgressDisplay:
             self.bar.update(1)
 
     def _line(self, text: str) -> None:
-        self.stream.write(text + "\n")
+        self.stream.write(for_terminal(text) + "\n")
         self.stream.flush()
 
     def close(self) -> None:
@@ -156,6 +157,11 @@ def summary(site: SiteConfig, result: CrawlResult, output: Path | None) -> str:
         lines.append(f"  failures: {listed or 'none'}")
         if stats.get("gone"):
             lines.append(f"  gone (404/410): {stats['gone']}")
+        if stats.get("offsite_items"):
+            lines.append(
+                f"  off the site, not fetched: {stats['offsite_items']} "
+                "(allowed_hosts in the site file lets a host in)"
+            )
         for name, column in stats.get("columns", {}).items():
             lines.append(f"  {name}: {_column_text(column)}")
     if output is not None:

@@ -1,8 +1,9 @@
 """`eduwatch diff ARTICLE [--against previous|VERSION|predecessor] [--format text|html|json]`.
 
-Compares the article's current version with its previous version (the default), with any
-stored version (by id, as `eduwatch show` lists them), or with its predecessor: the one
-recorded on its `new` event, else the one the predecessor index finds now.
+Compares the article's current version with its previous version (the default), with another
+of its own versions (by its number, 1 the oldest, as `eduwatch show` lists them), or with its
+predecessor: the one recorded on its `new` event, else the one the predecessor index finds now.
+A version number the article does not have is refused, never looked up elsewhere.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from monitor.errors import NotFoundError
 from monitor.linking import predecessor_of
 from monitor.store.models import ArticleVersion, StoredArticle
 from monitor.store.predecessors import Predecessor
-from monitor.store.queries import find_article
+from monitor.store.queries import article_versions, find_article, version_number
+from monitor.terminal import for_terminal, json_for_terminal
 
 Against = str | int
 _HEADER_STYLE = "font-family:sans-serif;font-size:13px;color:#444;margin:0 0 6px 0;"
@@ -38,7 +40,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         type=parse_against,
         default="previous",
         metavar="VERSION|predecessor",
-        help="compare with: `previous` version (default), a version id, or `predecessor`",
+        help="compare with: `previous` version (default), the article's version N "
+        "(as `eduwatch show` numbers them), or `predecessor`",
     )
     parser.add_argument("--format", choices=("text", "html", "json"), default="text")
     parser.add_argument(
@@ -54,7 +57,7 @@ def parse_against(value: str) -> Against:
     if number.isdigit():
         return int(number)
     raise argparse.ArgumentTypeError(
-        f"{value!r}: expected a version id (as `eduwatch show` lists them), "
+        f"{value!r}: expected a version number (as `eduwatch show` lists them), "
         "`previous` or `predecessor`"
     )
 
@@ -67,6 +70,8 @@ class Comparison:
     old_url: str
     new: ArticleVersion
     change: VersionChange
+    old_number: int
+    new_number: int
     predecessor: Predecessor | None = None
 
 
@@ -104,12 +109,24 @@ def compare(session: Session, ref: str, against: Against) -> Comparison:
         old = _version(session, predecessor.version_id, "its predecessor's version is gone")
         kind = "predecessor"
     else:
-        old = _version(session, int(against), f"no version {against}")
+        old = own_version(session, article, int(against))
         kind = "version"
     old_article = session.get(StoredArticle, old.article_id)
     old_url = old_article.url if old_article is not None else ""
     change = compare_versions(old, new)
-    return Comparison(article, kind, old, old_url, new, change, predecessor)
+    numbers = (version_number(session, old), version_number(session, new))
+    return Comparison(article, kind, old, old_url, new, change, *numbers, predecessor)
+
+
+def own_version(session: Session, article: StoredArticle, number: int) -> ArticleVersion:
+    """The article's version ``number`` (1 the oldest); NotFoundError naming those it has."""
+    versions = article_versions(session, article.id)
+    if not 1 <= number <= len(versions):
+        raise NotFoundError(
+            f"article {article.id} has no version {number}: its versions are "
+            f"1 to {len(versions)} (`eduwatch show {article.id}` lists them)"
+        )
+    return versions[number - 1]
 
 
 def _version(session: Session, version_id: int | None, missing: str) -> ArticleVersion:
@@ -121,20 +138,20 @@ def _version(session: Session, version_id: int | None, missing: str) -> ArticleV
 
 def render(comparison: Comparison, form: str, context: int) -> str:
     if form == "json":
-        return json.dumps(comparison_json(comparison), ensure_ascii=False) + "\n"
+        return json_for_terminal(json.dumps(comparison_json(comparison), ensure_ascii=False)) + "\n"
     old_line, new_line = _header(comparison)
     if form == "html":
         header = "".join(
             f'<p style="{_HEADER_STYLE}">{escape(line)}</p>\n' for line in (old_line, new_line)
         )
         return header + change_html(comparison.change, context)
-    return f"{old_line}\n{new_line}\n" + change_text(comparison.change, context)
+    return for_terminal(f"{old_line}\n{new_line}\n" + change_text(comparison.change, context))
 
 
 def _header(c: Comparison) -> tuple[str, str]:
     label = f"  [{c.against}" + (f": {c.predecessor.reason}" if c.predecessor else "") + "]"
-    old = f"--- #{c.old.id} {c.old.title}  ({_when(c.old)})  {c.old_url}{label}"
-    new = f"+++ #{c.new.id} {c.new.title}  ({_when(c.new)})  {c.article.url}"
+    old = f"--- #{c.old_number} {c.old.title}  ({_when(c.old)})  {c.old_url}{label}"
+    new = f"+++ #{c.new_number} {c.new.title}  ({_when(c.new)})  {c.article.url}"
     return old, new
 
 
@@ -147,8 +164,8 @@ def comparison_json(c: Comparison) -> dict[str, Any]:
     out: dict[str, Any] = {
         "article_id": c.article.id,
         "against": c.against,
-        "old": _side(c.old, c.old_url),
-        "new": _side(c.new, c.article.url),
+        "old": _side(c.old, c.old_number, c.old_url),
+        "new": _side(c.new, c.new_number, c.article.url),
         "diff": change_json(c.change, max_ops=None),
     }
     if c.predecessor is not None:
@@ -161,9 +178,10 @@ def comparison_json(c: Comparison) -> dict[str, Any]:
     return out
 
 
-def _side(version: ArticleVersion, url: str) -> dict[str, Any]:
+def _side(version: ArticleVersion, number: int, url: str) -> dict[str, Any]:
     return {
         "article_id": version.article_id,
+        "version": number,
         "version_id": version.id,
         "url": url,
         "title": version.title,

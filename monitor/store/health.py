@@ -67,9 +67,16 @@ def stale_threshold(appearances: list[datetime], config: StaleSection) -> timede
 
 
 def check_stale(
-    session: Session, site_id: str, now: datetime, config: StaleSection, run_id: int | None = None
+    session: Session,
+    site_id: str,
+    now: datetime,
+    config: StaleSection,
+    run_id: int | None = None,
+    baselined_at: datetime | None = None,
 ) -> list[int]:
-    """Raise `site_stale` once for the current lull when the site has been quiet too long."""
+    """Raise `site_stale` once for the current lull when the site has been quiet too long. The
+    lull starts at the newest article, or at the baseline when that is later: a first crawl of a
+    site whose newest article is old is no lull."""
     appearances = list(
         session.scalars(
             select(StoredArticle.appeared_at)
@@ -81,7 +88,7 @@ def check_stale(
     threshold = stale_threshold(appearances, config)
     if threshold is None:
         return []
-    last = max(appearances)
+    last = max([*appearances, *([baselined_at] if baselined_at is not None else [])])
     quiet = now - last
     if quiet <= threshold:
         return []

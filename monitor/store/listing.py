@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from crawler.urls import canonical_url, url_key
 from monitor.errors import IngestError, NotFoundError
+from monitor.store.baseline import keep_baseline_urls
 from monitor.store.events import record_event
 from monitor.store.models import ArticleVersion, CrawlRun, Listing, StoredArticle
 
@@ -39,6 +40,8 @@ def record_listing(
     seen = sorted({canonical_url(url) for url in urls_seen})
     gone = {canonical_url(url): int(status) for url, status in gone_urls.items()}
     session.add(Listing(crawl_run_id=run_id, column_name=column_name, seen=seen, gone=gone))
+    if run.baseline:
+        keep_baseline_urls(session, run.site_id, seen)
     return len(seen)
 
 

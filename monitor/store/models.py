@@ -86,6 +86,18 @@ class Listing(Base):
     gone: Mapped[dict[str, int]] = mapped_column(JSONType)
 
 
+class BaselineUrl(Base):
+    """A URL a baseline run's lists showed: part of the baseline, silent whenever first stored
+    (an article that failed to fetch during the baseline is no `new` one later)."""
+
+    __tablename__ = "baseline_urls"
+
+    site_id: Mapped[str] = mapped_column(
+        ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True
+    )
+    url_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
 class StoredArticle(Base):
     """One article, identified by its canonical URL (`url_key`: sha256 of it without the scheme)."""
 
@@ -112,6 +124,9 @@ class StoredArticle(Base):
     last_gone_status: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16), default="active")
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the validators of the page's last answer with content: re-checks are conditional requests
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(String(100))
 
 
 class ArticleVersion(Base):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from crawler.urls import url_key
@@ -52,6 +52,14 @@ def article_versions(session: Session, article_id: int) -> Sequence[ArticleVersi
     """The article's stored versions, oldest first."""
     query = select(ArticleVersion).where(ArticleVersion.article_id == article_id)
     return session.scalars(query.order_by(ArticleVersion.id)).all()
+
+
+def version_number(session: Session, version: ArticleVersion) -> int:
+    """The version's number within its article (1 the oldest), as `eduwatch show` lists it."""
+    query = select(func.count()).where(
+        ArticleVersion.article_id == version.article_id, ArticleVersion.id <= version.id
+    )
+    return int(session.scalar(query) or 0)
 
 
 def list_events(

@@ -1,18 +1,63 @@
-"""What the incremental crawl knows: stored URLs, and which articles are due for a re-check."""
+"""What the incremental crawl knows: stored URLs, which articles are due for a re-check, and the
+validators (ETag, Last-Modified) that make each re-check a conditional request."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from crawler.urls import url_key
 from monitor.config import RevisionsSection
-from monitor.store.models import StoredArticle
+from monitor.store.models import ArticleVersion, StoredArticle
 
 _CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Validators:
+    """The ``ETag`` and ``Last-Modified`` headers of a page's last answer with content."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+    @classmethod
+    def from_meta(cls, meta: dict[str, str | None] | None) -> Validators | None:
+        """From the crawler's form (``{"etag": ..., "last_modified": ...}``); None stays None."""
+        if meta is None:
+            return None
+        return cls(meta.get("etag") or None, meta.get("last_modified") or None)
+
+    def as_meta(self) -> dict[str, str]:
+        """The form crawler.middlewares.ConditionalGetMiddleware sends (empty: none)."""
+        found = {"etag": self.etag, "last_modified": self.last_modified}
+        return {key: value for key, value in found.items() if value}
+
+
+def article_validators(
+    session: Session, site_id: str, normalizer_version: str, rules_hash: str | None
+) -> dict[str, Validators]:
+    """Canonical URL -> validators, for the site's articles whose current version was extracted
+    by this normalizer and these rules (the others must be fetched in full to be re-read)."""
+    stamped = (
+        ArticleVersion.rules_hash.is_(None)
+        if rules_hash is None
+        else ArticleVersion.rules_hash == rules_hash
+    )
+    query = (
+        select(StoredArticle.url, StoredArticle.etag, StoredArticle.last_modified)
+        .join(ArticleVersion, ArticleVersion.id == StoredArticle.current_version_id)
+        .where(
+            StoredArticle.site_id == site_id,
+            or_(StoredArticle.etag.is_not(None), StoredArticle.last_modified.is_not(None)),
+            ArticleVersion.normalizer_version == normalizer_version,
+            stamped,
+        )
+    )
+    return {url: Validators(etag, modified) for url, etag, modified in session.execute(query)}
 
 
 def known_urls(session: Session, site_id: str, column_name: str | None = None) -> set[str]:

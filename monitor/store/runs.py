@@ -86,7 +86,7 @@ def finish_run(
     _complete_baseline(site, run, now)
     if status == "ok":
         events += apply_listings(session, run, now)
-    events += check_stale(session, site.id, now, config.stale, run.id)
+    events += check_stale(session, site.id, now, config.stale, run.id, site.baselined_at)
     return RunOutcome(run.id, status, tuple(events))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections import Counter
@@ -74,6 +75,7 @@ class FixtureSite(SiteState):
         self._delay = 0.0
         self._robots: tuple[str, ...] | None = ("/was5/",)
         self._failures: dict[str, list[int]] = {}
+        self._redirects: dict[str, tuple[int, str]] = {}
         self._views: dict[int, int] = {}
         self._log: list[LoggedRequest] = []
         self._counts: Counter[str] = Counter()
@@ -182,6 +184,15 @@ class FixtureSite(SiteState):
         with self.lock:
             self._failures[target] = [count, status]
 
+    def redirect(self, target: str, location: str | None, status: int = 302) -> None:
+        """Requests to ``target`` (a path) answer ``status`` with this Location (absolute or
+        relative; another host's too); None: answer normally again."""
+        with self.lock:
+            if location is None:
+                self._redirects.pop(target, None)
+            else:
+                self._redirects[target] = (status, location)
+
     # -- log ---------------------------------------------------------------------------------
     @property
     def requests(self) -> list[LoggedRequest]:
@@ -239,6 +250,9 @@ class FixtureSite(SiteState):
         if failure and failure[0] > 0:
             failure[0] -= 1
             return self._error(failure[1])
+        if request.path in self._redirects:
+            status, location = self._redirects[request.path]
+            return Response(status, b"", "text/html", headers=[("Location", location)])
         if request.path == "/robots.txt":
             return self._robots_response()
         routed = self.layout.route(request)
@@ -288,7 +302,13 @@ class FixtureSite(SiteState):
             generated, shown = f"{article.date:%Y-%m-%d %H:%M:%S}", "1"
         html = template.replace(H.VIEWS_MARK, shown).replace(H.GENERATED_MARK, generated)
         data, content_type = self.encode_html(html, article)
-        return Response(200, data, content_type, headers=[("Cache-Control", "no-cache")])
+        # validators of the article's content (the view counter and clock are served apart, as
+        # a static CMS page with a script counter is): a conditional re-check answers 304
+        etag = '"a' + hashlib.md5(template.encode("utf-8")).hexdigest()[:20] + '"'
+        modified = self.article_modified(article).astimezone(UTC)
+        return Response(
+            200, data, content_type, etag, modified, headers=[("Cache-Control", "no-cache")]
+        )
 
     def _file_response(self, key: str, stored: StoredFile) -> Response:
         article = self._articles[stored.article_id]

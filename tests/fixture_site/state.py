@@ -84,6 +84,7 @@ class SiteState:
         self._files: dict[str, StoredFile] = {}
         self._gone: dict[str, int] = {}
         self._cache: dict[str, Any] = {}
+        self._changed: dict[int, datetime] = {}  # article id -> when published or last revised
         self._next_id = 5_000_001
         self._clock = datetime(2000, 1, 1, tzinfo=UTC)
 
@@ -113,6 +114,10 @@ class SiteState:
 
     def column_modified(self, key: str) -> datetime:
         return self._modified.get(key, self._clock)
+
+    def article_modified(self, article: FixtureArticle) -> datetime:
+        """When an article page last changed (its Last-Modified): published or revised."""
+        return self._changed.get(article.id, article.date)
 
     def page_at(self, path: str) -> FixtureArticle | None:
         article_id = self._pages.get(path)
@@ -204,6 +209,7 @@ class SiteState:
             )
             self._order[spec.key].insert(0, article.id)
             self._tick(spec.key)
+            self._changed[article.id] = self._clock
             return article
 
     def _add(
@@ -284,6 +290,7 @@ class SiteState:
             self._articles[article_id] = new
             listed = {"title", "date"} & set(changes)
             self._tick(*([old.column] if listed else []))
+            self._changed[article_id] = self._clock
             return new
 
     def delete(self, article_id: int, status: int | None = None) -> FixtureArticle:
