@@ -95,7 +95,8 @@ class AutoAdapter(ListAdapter):
         shape = find_records(data)
         if shape is None:
             raise ListPageError("json_error", "no list of records with a title and a URL")
-        listing = parse_json_list(data, response, shape, JSON_PAGING, self.today, self.kind)
-        if query_value(response.request.url, JSON_PAGING.page_param) is None:
+        paged = query_value(response.request.url, JSON_PAGING.page_param) is not None
+        if not paged:  # the whole column in one answer: a total alone invents no page 2
+            listing = parse_json_list(data, response, shape, JSON_PAGING, self.today, self.kind)
             return Listing(listing.items, listing.rule, (), listing.page_count, listing.notes)
-        return listing
+        return parse_json_list(data, response, shape, JSON_PAGING, self.today, self.kind, paged)
