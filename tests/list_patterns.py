@@ -190,7 +190,7 @@ def html_patterns(base: str = BASE) -> list[ListPage]:
         html_list("createpagehtml", folder("f"),
                   '<script>createPageHTML(6, 0, "index", "html");</script>',
                   f"{folder('f')}index_1.html", encoding="gb18030"),
-        html_list("countpage", folder("g"), "<script>var countPage = 3;var currentPage = 0;</script>",
+        html_list("countpage", folder("g"), "<script>var countPage = 3;var currentPage=0;</script>",
                   f"{folder('g')}index_1.html", tag="dd"),
         html_list("nav-rows-in-the-list-table", query("h"), "", f"{base}/h/list.jsp?page=2",
                   tag="table-nav", encoding="gb18030"),

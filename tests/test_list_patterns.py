@@ -65,7 +65,7 @@ def test_json_keys_of_any_case_with_a_total_but_no_page_parameter(naming: str) -
     body = json.dumps({"total": 300, "rows": records}, ensure_ascii=False)
     url = "http://127.0.0.1:8/api/list?channel=gfxwj"
     listing = adapter_of(column_of(url, "auto"), TODAY).parse(answer(body, url))
-    assert [item.url for item in listing.items][0].endswith("/xxgk/tzgg/202405/t20240528_1000.html")
+    assert listing.items[0].url.endswith("/xxgk/tzgg/202405/t20240528_1000.html")
     assert [item.date for item in listing.items] == ["2024-05-28", "2024-05-27", "2024-05-26"]
     assert listing.next_requests == ()  # one answer is the whole column: no page is invented
 
