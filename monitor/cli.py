@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "monitor.commands.diff",
     "monitor.commands.service",
     "monitor.commands.test_alert",
+    "monitor.commands.probe",
 )
 
 DEFAULT_CONFIG_DIR = "./config"
