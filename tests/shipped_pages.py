@@ -5,7 +5,8 @@ serves a list (a TRS page with a `createPageHTML` pager, a Hanweb `<datastore>` 
 answer with the column's keys, an HTML page for `css`/`auto`), GB18030 or UTF-8.
 
 Only simple selectors are synthesized (tags, classes, ids, `[class*=x]`, descendant and child
-steps; pseudo-classes such as `:not(...)` are dropped): enough for every shipped file, which the test checks.
+steps; pseudo-classes such as `:not(...)` are dropped): enough for every shipped file, which
+the test checks.
 """
 
 from __future__ import annotations
