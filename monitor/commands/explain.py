@@ -71,8 +71,7 @@ def describe_site(site: SiteConfig, now: datetime | None = None) -> list[str]:
 def describe_schedule(schedule: Schedule, now: datetime | None = None) -> str:
     if schedule.kind == "interval":
         seconds = schedule.seconds or 0
-        every = f"{seconds // 3600} hours" if seconds % 3600 == 0 else f"{seconds // 60} minutes"
-        return f"every {every}, counted from the start of the service"
+        return f"every {_duration(seconds)}, counted from the start of the service"
     words = f"cron `{schedule.expression}`"
     trigger = schedule.trigger()
     moment = now or datetime.now(trigger.timezone)
@@ -85,6 +84,15 @@ def describe_schedule(schedule: Schedule, now: datetime | None = None) -> str:
         runs.append(previous.strftime("%m-%d %H:%M"))
         moment = previous + timedelta(seconds=1)
     return f"{words}; next runs {', '.join(runs)} ({TIMEZONE})" if runs else words
+
+
+def _duration(seconds: int) -> str:
+    """`hour`, `2 hours`, `15 minutes`, `30 seconds`."""
+    for unit, size in (("hour", 3600), ("minute", 60), ("second", 1)):
+        if seconds % size == 0:
+            count = seconds // size
+            return unit if count == 1 else f"{count} {unit}s"
+    return f"{seconds} seconds"
 
 
 def describe_column(
