@@ -1,6 +1,6 @@
 """Benchmark: our normalizer, trafilatura and GNE on the same article pages, in one run.
 
-    .venv/bin/python bench/extract.py [--pages DIR] [--repeat N]
+    .venv/bin/python bench/extract.py [--pages DIR] [--repeat N] [--only NAME] [--per-page]
 
 Pages: ``X.html`` beside ``X.html.expected.json`` (the corpus format: ``title``,
 ``publish_date``, ``body_first_paragraph``, ``body_last_paragraph``, optional ``url``); by
@@ -9,6 +9,9 @@ default the ``article_*`` pages of tests/corpus. Prints figures only, never pass
 - title accuracy: the extracted title equals the expected one after NFKC, whitespace removed.
 - date accuracy: the same day as ``publish_date``; a page whose expected date is null counts
   as right only when the extractor gives no date either.
+- source accuracy: the extracted source equals the expected ``source`` after NFKC, whitespace
+  removed (null expected: right only when none is given); trafilatura's ``sitename`` and GNE's
+  ``author`` stand for it.
 - body F1: character-bigram F1 (whitespace removed, NFKC) of the extracted body text against
   the expected span: the page's visible text from the start of ``body_first_paragraph`` to the
   end of ``body_last_paragraph``. When either paragraph cannot be found in the visible text,
@@ -64,6 +67,7 @@ class Result:
     date: str | None
     body: str
     failed: bool = False
+    source: str | None = None
 
 
 def key(text: str | None) -> str:
@@ -120,7 +124,8 @@ def run_ours(page: BenchPage) -> Result:
         article = extract_article(page.data, page.url)
     except ExtractionError:
         return Result(None, None, "")
-    return Result(article.title, article.published_at, "".join(article.paragraphs))
+    body = "".join(article.paragraphs)
+    return Result(article.title, article.published_at, body, source=article.source)
 
 
 def run_trafilatura(page: BenchPage) -> Result:
@@ -130,9 +135,16 @@ def run_trafilatura(page: BenchPage) -> Result:
     if document is None:
         return Result(None, None, "")
     if isinstance(document, dict):
-        return Result(document.get("title"), document.get("date"), document.get("text") or "")
-    title, date, text = (getattr(document, name, None) for name in ("title", "date", "text"))
-    return Result(title, date, text or "")
+        return Result(
+            document.get("title"),
+            document.get("date"),
+            document.get("text") or "",
+            source=document.get("sitename"),
+        )
+    title, date, text, site = (
+        getattr(document, name, None) for name in ("title", "date", "text", "sitename")
+    )
+    return Result(title, date, text or "", source=site)
 
 
 def make_gne() -> Callable[[BenchPage], Result]:
@@ -142,7 +154,12 @@ def make_gne() -> Callable[[BenchPage], Result]:
 
     def run_gne(page: BenchPage) -> Result:
         found = extractor.extract(page.html)
-        return Result(found.get("title"), found.get("publish_time"), found.get("content") or "")
+        return Result(
+            found.get("title"),
+            found.get("publish_time"),
+            found.get("content") or "",
+            source=found.get("author") or None,
+        )
 
     return run_gne
 
@@ -189,7 +206,13 @@ def measure(
     f1s = [bigram_f1(key(r.body), p.span) for r, p in pairs]
     titles = [key(r.title) == key(p.expected["title"]) for r, p in pairs]
     dates = [same_day(r.date, p.expected.get("publish_date")) for r, p in pairs]
+    sources = [key(r.source) == key(p.expected.get("source")) for r, p in pairs]
     return {
+        "source": sum(sources) / len(pages),
+        "pages": [
+            (p.name, t, d, s, f)
+            for p, t, d, s, f in zip(pages, titles, dates, sources, f1s, strict=True)
+        ],
         "extractor": name,
         "title": sum(titles) / len(pages),
         "date": sum(dates) / len(pages),
@@ -205,7 +228,7 @@ def print_table(rows: list[dict[str, Any]], pages: list[BenchPage], repeat: int)
     missing = sum(not page.span_found for page in pages)
     print(f"{len(pages)} pages, {repeat} timed passes; spans not found in visible text: {missing}")
     columns: tuple[tuple[str, int], ...] = (
-        *(("title", 7), ("date", 7), ("F1 mean", 9), ("F1 worst", 10)),
+        *(("title", 7), ("date", 7), ("source", 8), ("F1 mean", 9), ("F1 worst", 10)),
         *(("pages/s", 10), ("errors", 8)),
     )
     header = f"{'extractor':<14}" + "".join(f"{name:>{width}}" for name, width in columns)
@@ -213,7 +236,7 @@ def print_table(rows: list[dict[str, Any]], pages: list[BenchPage], repeat: int)
     print("-" * len(header))
     for row in rows:
         print(
-            f"{row['extractor']:<14}{row['title']:>7.0%}{row['date']:>7.0%}"
+            f"{row['extractor']:<14}{row['title']:>7.0%}{row['date']:>7.0%}{row['source']:>8.0%}"
             f"{row['f1_mean']:>9.3f}{row['f1_worst']:>10.3f}{row['pages_per_s']:>10.1f}"
             f"{row['errors']:>8}   worst F1: {row['worst_page']}"
         )
@@ -223,14 +246,32 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--pages", type=Path, help="folder of X.html + X.html.expected.json")
     parser.add_argument("--repeat", type=int, default=5, help="timed passes over all pages")
+    parser.add_argument("--only", help="one extractor: eduwatch, trafilatura or gne")
+    parser.add_argument("--per-page", action="store_true", help="title/date/source/F1 per page")
     args = parser.parse_args(argv)
     logging.disable(logging.WARNING)
     pages = load_pages(args.pages or CORPUS, only_articles=args.pages is None)
     if not pages:
         parser.error(f"no X.html + X.html.expected.json pages in {args.pages or CORPUS}")
-    extractors = [("eduwatch", run_ours), ("trafilatura", run_trafilatura), ("gne", make_gne())]
-    rows = [measure(name, run, pages, max(1, args.repeat)) for name, run in extractors]
+    extractors: list[tuple[str, Callable[[], Callable[[BenchPage], Result]]]] = [
+        ("eduwatch", lambda: run_ours),
+        ("trafilatura", lambda: run_trafilatura),
+        ("gne", make_gne),
+    ]
+    chosen = [(name, make()) for name, make in extractors if args.only in (None, name)]
+    rows = [measure(name, run, pages, max(1, args.repeat)) for name, run in chosen]
     print_table(rows, pages, max(1, args.repeat))
+    if args.per_page:
+        print_pages(rows)
+
+
+def print_pages(rows: list[dict[str, Any]]) -> None:
+    """Per page and extractor: title, date and source right (y/n) and the body F1."""
+    for row in rows:
+        print(f"\n{row['extractor']}: page, title, date, source, body F1")
+        for name, title, date, source, f1 in row["pages"]:
+            marks = " ".join("y" if ok else "n" for ok in (title, date, source))
+            print(f"  {name:<48} {marks}  {f1:.3f}")
 
 
 if __name__ == "__main__":

@@ -39,6 +39,11 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
         "monitor.commands.test_alert",
         "send a sample alert through each channel of a subscriber",
     ),
+    (
+        "probe",
+        "monitor.commands.probe",
+        "try every list adapter on a column URL and print the site YAML",
+    ),
 )
 
 DEFAULT_CONFIG_DIR = "./config"

@@ -165,19 +165,24 @@ def _list(count: int, pager: str) -> str:
 
 
 @pytest.mark.parametrize(
-    ("pager", "count"),
+    ("pager", "count", "following"),
     [
-        ("<script>var countPage = 5//共多少页</script>", 5),
-        ('<script>createPageHTML(7, 0, "index", "html");</script>', 7),
-        ("<div class='page-list'><span>共<b>4</b>页</span></div>", 4),
-        ("<div class='xll_pagebox'>1/6页</div>", 6),
+        ("<script>var countPage = 5//共多少页</script>", 5, ["index_1.html"]),
+        ('<script>createPageHTML(7, 0, "index", "html");</script>', 7, ["index_1.html"]),
+        ("<div class='page-list'><span>共<b>4</b>页</span><a href='index_1.html'>2</a></div>",
+         4, ["index_1.html"]),
+        # a count in text alone implies no URL: nothing is invented
+        ("<div class='page-list'><span>共<b>4</b>页</span></div>", 4, []),
+        ("<div class='xll_pagebox'>1/6页</div>", 6, []),
     ],
-)
-def test_page_count_patterns(pager: str, count: int) -> None:
+)  # fmt: skip
+def test_page_count_patterns(pager: str, count: int, following: list[str]) -> None:
     column = column_of("http://127.0.0.1:8/xwzx/gzdt/", "trs")
     listing = adapter_of(column).parse(answer(_list(3, pager)))
     assert listing.page_count == count
-    assert [r.url for r in listing.next_requests] == ["http://127.0.0.1:8/xwzx/gzdt/index_1.html"]
+    assert [r.url for r in listing.next_requests] == [
+        "http://127.0.0.1:8/xwzx/gzdt/" + name for name in following
+    ]
 
 
 def test_chongqing_page_count_pattern_option() -> None:

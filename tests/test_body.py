@@ -275,7 +275,7 @@ def test_text_before_the_headline_is_skipped() -> None:
     assert body.paragraphs == (P1.replace("，", ","), P2.replace("，", ","))
 
 
-def test_salutation_subheadline_and_signature_block_are_dropped() -> None:
+def test_notice_keeps_recipients_and_signature_and_drops_the_number_line() -> None:
     body = extract(
         trs(
             "<p style='text-align:center'>晋教办〔2024〕12号</p><p>各市教育局，各高等学校：</p>"
@@ -283,6 +283,17 @@ def test_salutation_subheadline_and_signature_block_are_dropped() -> None:
             "<p style='text-align:right'>山西省教育厅办公室</p><p>2024年5月1日</p>"
         )
     )
+    assert body.paragraphs == (
+        "各市教育局,各高等学校:",
+        P1.replace("，", ","),
+        P3.replace("，", ","),
+        "山西省教育厅办公室",
+        "2024年5月1日",
+    )
+
+
+def test_a_speech_salutation_is_no_recipients_line() -> None:
+    body = extract(trs(f"<p>女士们、先生们，记者朋友们：</p><p>　　{P1}</p><p>　　{P3}</p>"))
     assert body.paragraphs == (P1.replace("，", ","), P3.replace("，", ","))
 
 
@@ -447,7 +458,12 @@ def test_disclosure_note_after_the_signature_is_dropped() -> None:
     body = extract(
         trs(f"<p>{P1}</p><p>{P3}</p><p>山西省教育厅</p><p>2024年5月1日</p><p>（此件主动公开）</p>")
     )
-    assert body.paragraphs == (P1.replace("，", ","), P3.replace("，", ","))
+    assert body.paragraphs == (
+        P1.replace("，", ","),
+        P3.replace("，", ","),
+        "山西省教育厅",
+        "2024年5月1日",
+    )
 
 
 def test_noscript_copy_of_a_script_rendered_body_is_read() -> None:

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crawler.normalize import Attachment
+from crawler.normalize import NORMALIZER_VERSION, Attachment
 from monitor.errors import IngestError
 from monitor.ingest import (
     IngestHooks,
@@ -131,10 +131,15 @@ def test_attachment_swapped_is_a_revision(store: Store) -> None:
     assert [r.kind for r in results] == ["revised"]
 
 
+BUMPED = str(int(NORMALIZER_VERSION) + 1)  # the version after the one the normalizer is at
+
+
 def test_normalizer_bump_re_baselines_silently_then_alerts_again(store: Store) -> None:
     baselined(store)
     rewritten = notice(1, (*notice(1).paragraphs, "（本通知自发布之日起施行）"))
-    results, _ = crawl(store, [rewritten, notice(2), notice(3)], T0 + DAY, normalizer_version="2")
+    results, _ = crawl(
+        store, [rewritten, notice(2), notice(3)], T0 + DAY, normalizer_version=BUMPED
+    )
     assert [r.kind for r in results] == ["baseline", "unchanged", "new"]
     assert [e.kind for e in events(store)] == ["new"]
     with store.transaction() as session:
@@ -142,9 +147,9 @@ def test_normalizer_bump_re_baselines_silently_then_alerts_again(store: Store) -
             select(StoredArticle).where(StoredArticle.url == notice(2).url)
         ).one()
         version_2 = session.get(ArticleVersion, article_2.current_version_id)
-        assert version_2 is not None and version_2.normalizer_version == "2"  # re-stamped
+        assert version_2 is not None and version_2.normalizer_version == BUMPED  # re-stamped
     changed = notice(2, ("各市教育局：招生工作安排有变，请以本通知为准。",))
-    results, _ = crawl(store, [changed], T0 + 2 * DAY, normalizer_version="2")
+    results, _ = crawl(store, [changed], T0 + 2 * DAY, normalizer_version=BUMPED)
     assert [r.kind for r in results] == ["revised"]
 
 

@@ -90,6 +90,14 @@ def test_shipped_families_match_the_research() -> None:
     assert sites["heilongjiang"].adapter == sites["gansu"].adapter == "json_search"
     assert sites["moe"].adapter == "trs"
     assert sites["moe"].name == "中华人民共和国教育部" and sites["moe"].authority == "教育部"
+    # TRS-style static lists page like TRS: by the page's own links, index_N as the family does
+    for sid in ("henan", "guangxi", "guizhou", "shaanxi", "ningxia", "neimenggu", "chongqing"):
+        assert sites[sid].adapter == "trs", sid
+    # pages linked by a.pagination-index: auto follows them, no file name is guessed
+    assert sites["sichuan"].adapter == sites["xinjiang"].adapter == "auto"
+    # the disclosure platform may answer JSON with upper-case keys: auto reads it
+    hubei = {column.name: column.adapter for column in sites["hubei"].effective_columns()}
+    assert hubei["规范性文件"] == hubei["政策解读"] == "auto"
     tianjin = sites["tianjin"].column("通知公告")
     assert tianjin.list_selectors.link_attr == "onclick"
     assert tianjin.list_selectors.link_pattern is not None

@@ -3,8 +3,9 @@ detected block of dated links (``detect.py``), so that a redesigned site keeps w
 
 It also recognizes what it is given: a Hanweb ``<datastore>`` page (records, and the dataproxy
 POST for more), a dataproxy answer, a JSON answer (the largest list of records with a title and
-a URL). Next page: a ``下一页``/``next`` link; else TRS-style ``index_N`` pages when the page
-states its page count; else ``options.page_url``.
+a URL). Next page: the page's own ``下一页``/``>`` link or the link numbered n+1; else TRS-style
+``index_N`` pages when a paging script or ``index_N`` links imply them; else ``options.page_url``.
+No page after the last one the page states.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from crawler.adapters.css import templated_next
 from crawler.adapters.datastore import largest_datastore, referer_of, window_of
 from crawler.adapters.hanweb import hanweb_page, proxy_answer
 from crawler.adapters.jsonlist import JsonPaging, find_records, load_json, parse_json_list
-from crawler.adapters.pager import next_link, page_count, query_value, suffix_of
+from crawler.adapters.pager import next_link, numbered_next, page_count, query_value, suffix_of
 from crawler.adapters.reading import page_items
 from crawler.adapters.trs import trs_paging
 from crawler.siteconfig.options import AutoOptions, HanwebOptions, JsonSearchOptions, TrsOptions
@@ -48,10 +49,12 @@ def auto_paging(
 ) -> tuple[tuple[PageRequest, ...], int | None, tuple[str, ...]]:
     """The next page: a next-page link, TRS ``index_N`` pages, or the ``page_url`` template."""
     page = response.request.page
-    url = next_link(tree, response.url, response.url)
-    if url is not None:
-        return (PageRequest(url=url, page=page + 1),), None, ("next-page link",)
+    url = next_link(tree, response.url, response.url) or numbered_next(tree, response.url, page)
     count, _ = page_count(text, tree=tree)
+    if count is not None and page >= count:
+        return (), count, ("the last page",)
+    if url is not None:
+        return (PageRequest(url=url, page=page + 1),), count, ("next-page link",)
     trs_like = suffix_of(response.url, "index") or response.url.split("?", 1)[0].endswith("/")
     if count is not None and trs_like:
         return trs_paging(tree, text, response, column_url, TrsOptions())
@@ -95,7 +98,8 @@ class AutoAdapter(ListAdapter):
         shape = find_records(data)
         if shape is None:
             raise ListPageError("json_error", "no list of records with a title and a URL")
-        listing = parse_json_list(data, response, shape, JSON_PAGING, self.today, self.kind)
-        if query_value(response.request.url, JSON_PAGING.page_param) is None:
+        paged = query_value(response.request.url, JSON_PAGING.page_param) is not None
+        if not paged:  # the whole column in one answer: a total alone invents no page 2
+            listing = parse_json_list(data, response, shape, JSON_PAGING, self.today, self.kind)
             return Listing(listing.items, listing.rule, (), listing.page_count, listing.notes)
-        return listing
+        return parse_json_list(data, response, shape, JSON_PAGING, self.today, self.kind, paged)

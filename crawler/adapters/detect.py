@@ -21,7 +21,7 @@ from datetime import date
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from crawler.adapters.base import ListItem
-from crawler.adapters.items import Reading, may_lead_somewhere, read_item, unique
+from crawler.adapters.items import Reading, is_link_row, may_lead_somewhere, read_item, unique
 
 ITEM_TAGS = frozenset({"li", "dd", "dt", "tr", "div", "p", "a", "article", "section", "h3", "h4"})
 MAX_ITEM_DEPTH = 5  # how far above a link its item may be
@@ -154,8 +154,12 @@ def _siblings_alike(block: list[LexborNode], sigs: _Signatures) -> int:
 
 
 def _is_nav(reading: Reading, page_url: str) -> bool:
+    """A menu entry, a pager word, a link to the page itself, or a row of links with no date
+    (a column bar or pager row among the items of an old table layout)."""
     title = reading.item.title
-    return len(title) < SHORT_TITLE or title in NAV_WORDS or reading.item.url == page_url
+    if len(title) < SHORT_TITLE or title in NAV_WORDS or reading.item.url == page_url:
+        return True
+    return is_link_row(reading)
 
 
 @dataclass

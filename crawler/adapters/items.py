@@ -47,6 +47,7 @@ class Reading:
     visible_date: bool  # the date was read from the item's text
     url_dated: bool  # the URL carries a day or a month (`t20240628_`, `/202309/`)
     links: int  # distinct link URLs in the item
+    title_share: float = 1.0  # the main link's share of the text of all its links
 
 
 def _joined(base: str, href: str) -> str:
@@ -203,13 +204,13 @@ def read_item(node: LexborNode, base: str, today: date) -> Reading | None:
     """An item read without selectors: its main link (the one with the longest title), the date
     it shows (else the URL's day). None when it holds no followable link with a title."""
     best: tuple[LexborNode, str, str] | None = None
-    urls: set[str] = set()
+    urls: dict[str, int] = {}  # distinct URLs, with the length of their longest title
     for link in node.css("a"):
         url = link_url(link, base)
         if url is None:
             continue
-        urls.add(url)
         title = title_of(link, None, None)
+        urls[url] = max(urls.get(url, 0), len(title))
         if title and (best is None or len(title) > len(best[2])):
             best = (link, url, title)
     if best is None:
@@ -218,7 +219,20 @@ def read_item(node: LexborNode, base: str, today: date) -> Reading | None:
     shown = date_in(node, link.text(), today)
     day, month = url_date(url)
     item = make_item(title, url, reconciled(shown, day.day.isoformat() if day else None))
-    return Reading(item, shown is not None, month is not None, len(urls))
+    link_chars = sum(urls.values())
+    share = len(title) / link_chars if link_chars else 1.0
+    return Reading(item, shown is not None, month is not None, len(urls), share)
+
+
+MAIN_LINK_SHARE = 0.5  # an item's title link holds at least this share of its link text
+
+
+def is_link_row(reading: Reading) -> bool:
+    """A row of links alike, none of them a title, and no date (shown or in a URL): a column
+    bar or a pager row, never an item."""
+    if reading.links < 2 or reading.visible_date or reading.url_dated:
+        return False
+    return reading.title_share < MAIN_LINK_SHARE
 
 
 def _selected_date(node: LexborNode, selectors: ListSelectors, today: date) -> str | None:
@@ -253,6 +267,10 @@ def read_selected_item(
     day = _selected_date(node, selectors, today)
     if day is None:
         day = date_in(node, (title_node or link).text(), today)
+    if day is None and _url_day(url) is None:
+        reading = read_item(node, base, today)
+        if reading is not None and is_link_row(reading):
+            return None  # a row of links with no date: navigation the selector also matched
     return make_item(title, url, reconciled(day, _url_day(url)))
 
 

@@ -1,6 +1,11 @@
 """JSON list APIs (research §3.3: ``/common/search/<channel>?_isJson=true&page=N``, Fujian's
-``fjdzapp/search``): the records at a dotted path, their title/URL/date keys, the page count,
-and ``page=N`` paging. ``find_records`` finds the records of an API nobody described (``auto``)."""
+``fjdzapp/search``, disclosure platforms' ``{"data": [{"URL", "FILENAME", "PUBDATE"}]}``): the
+records at a dotted path, their title/URL/date keys, the page count, and ``page=N`` paging.
+
+``find_records`` finds the records of an API nobody described (``auto``, and ``json_search``
+without keys). Keys are recognised whatever their case or separators: ``title``, ``FILENAME``,
+``DOCTITLE``; ``url``, ``URL``, ``DOCPUBURL``; ``pubdate``, ``PUBDATE``, ``DOCRELTIME`` ...
+An answer with no total whose URL carries no page parameter is the whole column: no page 2."""
 
 from __future__ import annotations
 
@@ -18,20 +23,44 @@ from crawler.adapters.pager import query_value, with_query_param
 from crawler.normalize.datetext import SHANGHAI
 from crawler.normalize.text import clean_text
 
-TITLE_KEYS = ("title", "doctitle", "docTitle", "articleTitle", "name", "subject", "TITLE")
-URL_KEYS = ("url", "docpuburl", "chnldocurl", "docUrl", "link", "href", "linkUrl", "pageUrl", "URL")
-DATE_KEYS = (
-    "publishedTimeStr", "docreltime", "docRelTime", "publishDate", "publishTime", "pubDate",
-    "publishedTime", "releaseTime", "pubtime", "createTime", "date", "time",
+# Key names in folded form (lower case, no `_`/`-`), most telling first.
+TITLE_KEYS = (
+    "title", "doctitle", "articletitle", "filename", "maintitle", "name", "subject", "biaoti",
+    "wjmc", "filetitle", "infotitle",
 )  # fmt: skip
-PAGE_COUNT_KEYS = ("totalPage", "totalPages", "totalpage", "pageCount", "pagecount", "pages")
+URL_KEYS = (
+    "url", "docpuburl", "chnldocurl", "docurl", "puburl", "linkurl", "pageurl", "link", "href",
+    "articleurl", "fileurl", "infourl", "detailurl",
+)  # fmt: skip
+DATE_KEYS = (
+    "publishedtimestr", "pubdate", "docreltime", "publishdate", "publishtime", "publishedtime",
+    "docpubtime", "releasetime", "releasedate", "pubtime", "fbrq", "fwrq", "createtime",
+    "createdate", "date", "time",
+)  # fmt: skip
+PAGE_COUNT_KEYS = ("totalpage", "totalpages", "pagecount", "pages", "pagetotal")
 RECORD_COUNT_KEYS = (
-    "total", "totalCount", "totalcount", "totalRecord", "totalrecord", "recordCount",
-    "totalNum", "totalElements",
+    "total", "totalcount", "totalrecord", "totalrecords", "recordcount", "totalnum",
+    "totalelements", "count",
 )  # fmt: skip
 ERROR_MESSAGE_KEYS = ("msg", "message", "error", "errmsg")
 MAX_DEPTH = 4
 EPOCH_MILLISECONDS = 10**11  # a larger epoch number counts milliseconds
+
+
+def fold_key(key: str) -> str:
+    """A JSON key in the form the key lists use: ``DOC_PUB_URL`` -> ``docpuburl``."""
+    return key.lower().replace("_", "").replace("-", "")
+
+
+def value_of(record: dict[str, Any], key: str) -> Any:
+    """``record[key]``, else the value of a key spelled the same in another case."""
+    if key in record:
+        return record[key]
+    folded = fold_key(key)
+    for name, value in record.items():
+        if fold_key(name) == folded:
+            return value
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,19 +132,21 @@ def read_records(
     for record in records:
         if not isinstance(record, dict):
             continue
-        title = clean_text(str(record.get(shape.title_key) or ""))
-        link = record.get(shape.url_key)
+        title = clean_text(str(value_of(record, shape.title_key) or ""))
+        link = value_of(record, shape.url_key)
         url = absolute(base, str(link)) if isinstance(link, str) and link else None
         if title and url:
-            items.append(make_item(title, url, json_date(record.get(shape.date_key), today)))
+            day = json_date(value_of(record, shape.date_key), today)
+            items.append(make_item(title, url, day))
     return unique(items)
 
 
 def _number(container: Any, keys: tuple[str, ...]) -> int | None:
     if not isinstance(container, dict):
         return None
+    folded = {fold_key(name): value for name, value in container.items()}
     for key in keys:
-        value = container.get(key)
+        value = folded.get(key)
         if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
             return value
         if isinstance(value, str) and value.isdigit():
@@ -151,19 +182,22 @@ class JsonPaging:
         return with_query_param(url, self.page_param, str(self.first_page + page - 1))
 
     def next_request(
-        self, request: PageRequest, records: int, count: int | None
+        self, request: PageRequest, records: int, count: int | None, paged: bool = True
     ) -> PageRequest | None:
-        """Page n+1 while the count says there is one (or, with no count, the page was full)."""
+        """Page n+1 while the count says there is one (or, with no count, the page was full and
+        the URL is ``paged``: it carries the page parameter)."""
         page = request.page
         if records == 0 or (count is not None and page >= count):
             return None
-        if count is None and records < self.size_of(request.url):
+        if count is None and (not paged or records < self.size_of(request.url)):
             return None
         return PageRequest(url=self.url_of(request.url, page + 1), page=page + 1)
 
 
 def _first_key(record: dict[str, Any], keys: tuple[str, ...], kinds: tuple[type, ...]) -> str:
-    return next((key for key in keys if isinstance(record.get(key), kinds)), "")
+    """The record's own spelling of the first of ``keys`` (folded) holding a value of ``kinds``."""
+    spelled = {fold_key(name): name for name, value in record.items() if isinstance(value, kinds)}
+    return next((spelled[key] for key in keys if key in spelled), "")
 
 
 def _shape_of(records: list[Any], path: str) -> tuple[int, RecordShape] | None:
@@ -175,7 +209,7 @@ def _shape_of(records: list[Any], path: str) -> tuple[int, RecordShape] | None:
     if not title or not url:
         return None
     day = _first_key(dicts[0], DATE_KEYS, (str, int, float))
-    return len(dicts), RecordShape(path, title, url, day or DATE_KEYS[0])
+    return len(dicts), RecordShape(path, title, url, day or "publishedTimeStr")
 
 
 def _candidates(data: Any, path: str, depth: int) -> list[tuple[int, RecordShape]]:
@@ -191,6 +225,19 @@ def _candidates(data: Any, path: str, depth: int) -> list[tuple[int, RecordShape
     return shapes
 
 
+def empty_list_path(data: Any, path: str = "", depth: int = 0) -> str | None:
+    """The dotted path of the first empty list in the answer (a column with no records yet)."""
+    if isinstance(data, list):
+        return path if not data else None
+    if not isinstance(data, dict) or depth >= MAX_DEPTH:
+        return None
+    for key, value in data.items():
+        found = empty_list_path(value, f"{path}.{key}" if path else str(key), depth + 1)
+        if found is not None:
+            return found
+    return None
+
+
 def find_records(data: Any) -> RecordShape | None:
     """The largest list of records with a title and a URL anywhere in the answer."""
     shapes = _candidates(data, "", 0)
@@ -204,13 +251,17 @@ def parse_json_list(
     paging: JsonPaging,
     today: date,
     kind: str,
+    paged: bool = True,
 ) -> Listing:
-    """The listing of a JSON answer: its records as items, the page count, the next page."""
+    """The listing of a JSON answer: its records as items, the page count, the next page
+    (with no total, only when ``paged``: the column pages by a URL parameter)."""
     records = records_at(data, shape.path)
     items = read_records(records, shape, response.url, today)
     count = page_total(data, shape.path, paging.size_of(response.request.url))
-    following = paging.next_request(response.request, len(records), count)
-    notes = () if count is not None else ("the answer states no total",)
+    following = paging.next_request(response.request, len(records), count, paged)
+    notes: tuple[str, ...] = ()
+    if count is None:
+        notes = ("the answer states no total",) if paged else ("one answer holds the column",)
     return Listing(
         items=items,
         rule=f"{kind}:json:{shape.path or '$'}",

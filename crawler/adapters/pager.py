@@ -13,7 +13,9 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from crawler.adapters.items import absolute, link_url
 from crawler.normalize.text import clean_text
 
-# The page count, in the order they are trusted (patterns as data).
+# The page count, in the order they are trusted (patterns as data). The first SCRIPT_PATTERNS
+# are TRS paging scripts: they write `index_N` links, so they imply that numbering.
+SCRIPT_PATTERNS = 3
 PAGE_COUNT_PATTERNS = (
     re.compile(r"createPageHTML\s*\(\s*['\"]?(\d+)"),
     re.compile(r"countPage\s*=\s*['\"]?(\d+)"),
@@ -69,6 +71,29 @@ def next_link(tree: LexborHTMLParser | LexborNode, base: str, current: str) -> s
         if is_next_link(link):
             url = link_url(link, base)
             if url and _without_fragment(url) != here:
+                return url
+    return None
+
+
+def is_script_count(pattern: str | None) -> bool:
+    """Whether a page count was read from a TRS paging script (which implies ``index_N``)."""
+    return pattern in {compiled.pattern for compiled in PAGE_COUNT_PATTERNS[:SCRIPT_PATTERNS]}
+
+
+def numbered_next(tree: LexborHTMLParser | LexborNode, base: str, page: int) -> str | None:
+    """The link numbered ``page + 1`` of a pager of numbered links (``1 2 3 … 30``), when the
+    page has no ``下一页`` link; at least two numbered links make a pager."""
+    numbered = [
+        (text, link)
+        for link in tree.css("a")
+        if (text := clean_text(link.text()).strip("[]【】")).isdigit() and len(text) <= 4
+    ]
+    if len(numbered) < 2:
+        return None
+    for text, link in numbered:
+        if int(text) == page + 1:
+            url = link_url(link, base)
+            if url and _without_fragment(url) != _without_fragment(base):
                 return url
     return None
 

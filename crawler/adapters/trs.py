@@ -4,7 +4,12 @@ The page count comes from ``createPageHTML(N, …)`` / ``var countPage = N`` / `
 ``共N页`` (or ``options.page_count_pattern``); the numbering of page 2 (``index_1`` on most
 sites, ``index_2`` on some) from ``options.first_index`` when the YAML pins it, else from the
 pager's links (the ``下一页`` link, the page's own URL, the smallest ``index_N`` linked), else
-``index_1`` (what ``createPageHTML`` writes). Without a page count, a ``下一页`` link is followed.
+``index_1`` (what ``createPageHTML`` writes).
+
+The page's own next link comes first (``下一页``, ``>``, the link numbered n+1); ``index_N`` is
+built only when the page implies it: a TRS paging script (``createPageHTML``, ``countPage``,
+``createPage``), links to ``index_N`` pages, or the site's pinned options. A page count read
+from text alone (``共595条记录 1/30页``) never invents a URL; the last page asks for none.
 Items: the site's ``list`` selectors when ``list.item`` is given, else the detected list.
 """
 
@@ -18,8 +23,11 @@ from crawler.adapters.pager import (
     IndexScheme,
     derive_first_index,
     directory_of,
+    is_script_count,
     next_link,
+    numbered_next,
     page_count,
+    page_links,
     suffix_of,
 )
 from crawler.adapters.reading import page_items
@@ -74,16 +82,33 @@ def trs_paging(
     """The next page's request, the page count, and notes on how they were found."""
     page = response.request.page
     count, pattern = page_count(text, options.page_count_pattern, tree)
+    counted = (f"{count} pages by {pattern}",) if count is not None else ()
+    if count is not None and page >= count:
+        return (), count, (*counted, "the last page")
+    following = next_link(tree, response.url, response.url) or numbered_next(
+        tree, response.url, page
+    )
+    if following is not None:
+        return (PageRequest(url=following, page=page + 1),), count, (*counted, "next-page link")
     if count is None:
-        following = next_link(tree, response.url, response.url)
-        if following is None:
-            return (), None, ("no page count and no next-page link",)
-        return (PageRequest(url=following, page=page + 1),), None, ("next-page link",)
+        return (), None, ("no page count and no next-page link",)
+    if not index_implied(tree, response, pattern, options):
+        return (), count, (*counted, "no link or paging script gives the URL of the next page")
     scheme, how = index_scheme(tree, response, column_url, options)
-    notes = (f"{count} pages by {pattern}", how)
-    if page >= count:
-        return (), count, notes
-    return (PageRequest(url=scheme.url(page + 1), page=page + 1),), count, notes
+    return (PageRequest(url=scheme.url(page + 1), page=page + 1),), count, (*counted, how)
+
+
+def index_implied(
+    tree: LexborHTMLParser, response: ListResponse, pattern: str | None, options: TrsOptions
+) -> bool:
+    """Whether the page implies ``index_N`` pages: a TRS paging script, the site's pinned
+    numbering or count pattern, or links to ``index_N`` pages of this folder."""
+    if is_script_count(pattern) or options.first_index is not None:
+        return True
+    if options.page_count_pattern is not None:
+        return True
+    scheme = IndexScheme(directory_of(response.url), options.index_name)
+    return bool(page_links(tree, response.url, scheme))
 
 
 class TrsAdapter(ListAdapter):

@@ -242,6 +242,7 @@ def extract_body(
 
 
 def _no_body_reason(rules: ExtractionRules, tried: list[str]) -> str:
+    """``no body found: `` and what each rule gave."""
     parts = [f"{method} gave no paragraph" for method in tried]
     if rules.body and not any(m.startswith("selector:") for m in tried):
         parts.insert(0, f"site selector {rules.body!r} matched nothing")
@@ -251,4 +252,4 @@ def _no_body_reason(rules: ExtractionRules, tried: list[str]) -> str:
         parts.append("density found no block of prose")
     if "table" not in tried:
         parts.append("no data table")
-    return "; ".join(parts)
+    return "no body found: " + "; ".join(parts)

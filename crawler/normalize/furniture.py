@@ -2,8 +2,12 @@
 
 Paragraphs arrive cleaned (NFKC: `：（）` are already `:()`). Three kinds of rules, all as data:
 lines that are furniture wherever they stand; lines dropped only at the start of the body (title
-block, captions of a leading photo, sub-headlines, salutations); lines dropped only at the end
-(editor lines, 原题 notes, signature blocks of notices).
+block, captions of a leading photo, sub-headlines, salutations of a speech); lines dropped only at
+the end (editor lines, 原题 notes, `此件公开` marks).
+
+The structure of an official notice is content, never furniture: its recipients line
+(`各省、自治区、直辖市教育厅(教委)……:`) stays its first paragraph, and the issuing office and
+the signing date (`教育部办公厅` / `2024年5月30日`) stay its last ones (docs/article-format.md).
 """
 
 from __future__ import annotations
@@ -34,6 +38,10 @@ ANYWHERE = tuple(
         r"^[(\[【]\s*(?:责任编辑|责编|编辑|审核|审校|校对|终审|初审|复审|主编|值班编辑|编审)\s*[:/].{0,40}[)\]】]$",
         r"^(?:责任编辑|责编)\s*:.{0,40}$",
         r"^(?:打印本页|关闭窗口)",
+        # the site's footer: who runs it, its registration numbers, browser advice
+        r"^(?:主办单位|承办单位|主办|承办|技术支持|维护单位)\s*:",
+        r"网站标识码|网站识别码|ICP备|公网安备|版权所有|Copyright|©",
+        r"建议(?:您)?(?:使用|采用).{0,30}浏览器|分辨率\s*\d{3,4}\s*[x×*]\s*\d{3,4}",
     )
 )
 _NUMBERS_ONLY = re.compile(r"^[\d\s|.,%+-]+$")
@@ -66,6 +74,10 @@ LEADING = tuple(
 )
 # A salutation closes with a colon: `女士们、先生们:`, `各市教育局,各高等学校:`.
 SALUTATION = re.compile(r"^[^。!?;]{1,120}:$")
+# A notice's recipients are organisations (`各…`, `…教育厅(教委)`, `…高等学校`): kept as content.
+RECIPIENT_ORGS = re.compile(
+    r"^各|厅|局|委|学校|高校|院校|单位|部门|政府|学院|大学|办公室|机构|中心|公司|组织|协会|企业"
+)
 CAPTION_MAX = 60
 SUBHEADLINE_MAX = 60
 TRAILING = tuple(
@@ -78,12 +90,6 @@ TRAILING = tuple(
         r"^[(\[【]?此件(?:主动|依申请|不予)?公开[)\]】]?$",
     )
 )
-ISSUER = re.compile(
-    r"(?:厅|局|委|委员会|办公室|办|政府|中心|学校|学院|大学|部|院|处|科|会|室|组|站|所|馆|队|公司|集团|"
-    r"\(盖章\)|\(章\))$"
-)
-MAX_ISSUER = 40
-MAX_ISSUER_LINES = 3
 # Sentence ends and clause marks of prose (after NFKC: `!?;` are ASCII, `…` is `...`).
 PROSE = re.compile(r"[。!?;]|\.\.\.")
 
@@ -141,8 +147,13 @@ def _drops_at_start(paragraph: Paragraph, title: str, prose_follows: bool) -> bo
     if any(pattern.search(text) for pattern in LEADING[:2]) or DATE_LINE.match(text):
         return True
     if SALUTATION.match(text) and prose_follows:
-        return True
+        return not is_recipients(text)
     return prose_follows and not is_prose(text)
+
+
+def is_recipients(text: str) -> bool:
+    """The recipients line of an official notice (a salutation naming organisations)."""
+    return SALUTATION.match(text) is not None and RECIPIENT_ORGS.search(text) is not None
 
 
 def _drops_at_end(paragraph: Paragraph) -> bool:
@@ -150,22 +161,19 @@ def _drops_at_end(paragraph: Paragraph) -> bool:
     return paragraph.link_only or any(pattern.search(text) for pattern in TRAILING)
 
 
-def _signature_start(paragraphs: Sequence[Paragraph]) -> int:
-    """Index where a closing signature block (issuer lines, then a date line) begins."""
-    if len(paragraphs) < 2 or not DATE_LINE.match(paragraphs[-1].text):
-        return len(paragraphs)
-    start = len(paragraphs) - 1
-    for _ in range(MAX_ISSUER_LINES):
-        line = paragraphs[start - 1].text
-        if start == 1 or len(line) > MAX_ISSUER or is_prose(line) or not ISSUER.search(line):
-            break
-        start -= 1
-    return start
+def is_link_list(paragraphs: Sequence[Paragraph]) -> bool:
+    """Links and headings with no sentence and no table row: a menu or a list of related
+    documents (what remains of a page whose text is missing), never a body."""
+    if not any(p.link_only for p in paragraphs):
+        return False
+    return not any(is_prose(p.text) or p.table_row for p in paragraphs if not p.link_only)
 
 
 def strip_furniture(paragraphs: Sequence[Paragraph], title: str) -> list[str]:
     """The paragraphs of the body proper, as text."""
     kept = [p for p in paragraphs if not is_furniture(p)]
+    if is_link_list(kept):
+        return []
     last_prose = max((i for i, p in enumerate(kept) if is_prose(p.text)), default=-1)
     start = 0
     while start < len(kept) and _drops_at_start(kept[start], title, start < last_prose):
@@ -176,7 +184,6 @@ def strip_furniture(paragraphs: Sequence[Paragraph], title: str) -> list[str]:
     # A closing run of links to files is the attachment list (kept as attachments, not text).
     while len(kept) > 1 and kept[-1].files_only:
         kept.pop()
-    kept = kept[: _signature_start(kept)]
     while kept and _drops_at_end(kept[-1]):
         kept.pop()
     return [p.text for p in kept]

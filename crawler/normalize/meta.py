@@ -190,6 +190,11 @@ def _format_docno(match: re.Match[str]) -> str:
     return f"{match.group('issuer')}〔{match.group('year')}〕{match.group('num')}号"
 
 
+def document_number_in(text: str) -> str | None:
+    """A 发文字号 at the start of ``text``, in the normalized form (`晋教办〔2020〕12号`)."""
+    return _docno_at_start(text)
+
+
 def _docno_at_start(text: str) -> str | None:
     text = unicodedata.normalize("NFKC", text).lstrip(" \t\n:")
     match = DOCNO.match(text)

@@ -78,10 +78,12 @@ class JsonSearchOptions(AdapterOptions):
     first_page: int = Field(default=1, ge=0)
     page_size_param: Text = "_pageSize"
     page_size: int = Field(default=15, ge=1, le=100)
-    results_path: Text = "data.results"  # dotted path to the list of records
-    title_key: Text = "title"
-    url_key: Text = "url"
-    date_key: Text = "publishedTimeStr"
+    # Left out: found in the answer (the largest list of records with a title and a URL; keys
+    # recognised in any case: title/FILENAME/DOCTITLE, url/URL/DOCPUBURL, PUBDATE/DOCRELTIME).
+    results_path: Text | None = None  # dotted path to the list of records, e.g. data.results
+    title_key: Text | None = None
+    url_key: Text | None = None
+    date_key: Text | None = None
 
 
 class CssOptions(PagedOptions):

@@ -95,10 +95,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--connect", action="store_true", help="also open the database (is it reachable?)"
     )
+    parser.add_argument(
+        "--explain", metavar="SITE", help="say in plain words what one site will do"
+    )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "explain", None):
+        from monitor.commands.explain import explain_site
+
+        return explain_site(args.config, args.explain, sys.stdout, sys.stderr)
     return check_config(args.config, sys.stdout, sys.stderr, connect=args.connect)
 
 
