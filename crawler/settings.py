@@ -32,6 +32,8 @@ RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 
 COOKIES_ENABLED = True
+# scrapy-playwright needs the asyncio reactor (Scrapy's default since 2.13; set it anyway)
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False  # no listening port in a crawl process
 FEED_EXPORT_ENCODING = "utf-8"
@@ -46,12 +48,26 @@ EDUWATCH_RETRY_BACKOFF_MAX = 60.0
 # after N articles (0: from the first), for fast big crawls (crawler.pipelines).
 EDUWATCH_STORE_WRITER_AFTER = None
 
+# The browser (crawler.render): whether this process may start one; Chromium's path (default
+# $EDUWATCH_CHROMIUM, else /usr/bin/chromium); seconds per render; pages per context and contexts
+# at once; pages after which browser and driver restart; seconds after which a remembered need
+# of the browser is tried again over plain HTTP.
+EDUWATCH_BROWSER = True
+EDUWATCH_CHROMIUM = None
+EDUWATCH_RENDER_TIMEOUT = 30.0
+EDUWATCH_BROWSER_MAX_PAGES = 4
+EDUWATCH_BROWSER_MAX_CONTEXTS = 4
+EDUWATCH_BROWSER_RESTART_PAGES = 500
+EDUWATCH_RENDER_REPROBE = 86400.0
+
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
     "crawler.middlewares.ConditionalGetMiddleware": 560,
     # after decompression (590), before anything reads the page: a challenge is never content
     "crawler.middlewares.ChallengeMiddleware": 585,
+    # before it: a challenge answer goes on to the browser when the site allows (render: auto)
+    "crawler.render.middleware.RenderMiddleware": 587,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.IngestPipeline": 300,
