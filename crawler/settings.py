@@ -48,12 +48,14 @@ EDUWATCH_RETRY_BACKOFF_MAX = 60.0
 # after N articles (0: from the first), for fast big crawls (crawler.pipelines).
 EDUWATCH_STORE_WRITER_AFTER = None
 
-# The browser (crawler.render): whether this process may start one; Chromium's path (default
-# $EDUWATCH_CHROMIUM, else /usr/bin/chromium); seconds per render; pages per context and contexts
-# at once; pages after which browser and driver restart; seconds after which a remembered need
-# of the browser is tried again over plain HTTP.
+# The browser (crawler.render): whether this process may use one; Chromium's path (default
+# $EDUWATCH_CHROMIUM, else /usr/bin/chromium), or the CDP URL of a running Chromium to use
+# instead (http://127.0.0.1:9222); seconds per render; pages per context and contexts at once;
+# pages after which browser and driver restart; seconds after which a remembered need of the
+# browser is tried again over plain HTTP.
 EDUWATCH_BROWSER = True
 EDUWATCH_CHROMIUM = None
+EDUWATCH_BROWSER_CDP_URL = None
 EDUWATCH_RENDER_TIMEOUT = 30.0
 EDUWATCH_BROWSER_MAX_PAGES = 4
 EDUWATCH_BROWSER_MAX_CONTEXTS = 4

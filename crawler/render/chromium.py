@@ -49,10 +49,12 @@ def missing_message(path: str | None = None) -> str:
 
 def playwright_settings(settings: Any) -> dict[str, Any]:
     """The scrapy-playwright settings of a crawl that may render, from eduwatch's own
-    (``EDUWATCH_CHROMIUM``, ``EDUWATCH_RENDER_TIMEOUT``, ``EDUWATCH_BROWSER_MAX_PAGES``,
-    ``EDUWATCH_BROWSER_MAX_CONTEXTS``)."""
+    (``EDUWATCH_CHROMIUM``, ``EDUWATCH_BROWSER_CDP_URL``, ``EDUWATCH_RENDER_TIMEOUT``,
+    ``EDUWATCH_BROWSER_MAX_PAGES``, ``EDUWATCH_BROWSER_MAX_CONTEXTS``)."""
     timeout_ms = int(settings.getfloat("EDUWATCH_RENDER_TIMEOUT", 30.0) * 1000)
+    cdp_url = settings.get("EDUWATCH_BROWSER_CDP_URL") or None
     return {
+        "PLAYWRIGHT_CDP_URL": cdp_url,
         "DOWNLOAD_HANDLERS": {"http": HANDLER, "https": HANDLER},
         "PLAYWRIGHT_BROWSER_TYPE": "chromium",
         "PLAYWRIGHT_LAUNCH_OPTIONS": {
@@ -60,7 +62,9 @@ def playwright_settings(settings: Any) -> dict[str, Any]:
             "headless": True,
             "args": list(CHROMIUM_ARGS),
             "timeout": 30_000,
-        },
+        }
+        if cdp_url is None
+        else {},
         "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": timeout_ms,
         "PLAYWRIGHT_MAX_CONTEXTS": settings.getint("EDUWATCH_BROWSER_MAX_CONTEXTS", 4),
         "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": settings.getint("EDUWATCH_BROWSER_MAX_PAGES", 4),

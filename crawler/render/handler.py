@@ -2,8 +2,10 @@
 
 - Plain requests go the usual HTTP/1.1 way; Playwright (its node driver) starts at the first
   request that needs the browser, not with every crawl.
-- Each render has ``EDUWATCH_RENDER_TIMEOUT`` seconds: a render that hangs fails that page
-  (``RenderTimeout``, a ``timeout`` failure) and its page is closed; the crawl goes on.
+- Each render has ``EDUWATCH_RENDER_TIMEOUT`` seconds once it has a page (waiting for one of
+  the context's ``PLAYWRIGHT_MAX_PAGES_PER_CONTEXT`` pages is not counted): a render that hangs
+  fails that page (``RenderTimeout``, a ``timeout`` failure), its page is closed, the crawl
+  goes on.
 - After ``EDUWATCH_BROWSER_RESTART_PAGES`` pages the browser and the Playwright driver are
   restarted once the pages open have closed (the driver grows about 0.1 MB a page). A browser
   that dies is launched again at the next render (``PLAYWRIGHT_RESTART_DISCONNECTED_BROWSER``).
@@ -24,7 +26,6 @@ from scrapy.http import Response
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 
 logger = logging.getLogger(__name__)
-CLOSE_TIMEOUT = 5.0
 DRAIN_POLL = 0.05
 
 
@@ -43,7 +44,7 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
         self.launched = False
         self.launch_lock = asyncio.Lock()
         self.restart_lock = asyncio.Lock()
-        self.open_pages: dict[int, Page] = {}  # id(request) -> its page, while it renders
+        self.rendering: set[int] = set()  # id() of the requests past the restart gate
 
     # -- lazy start --------------------------------------------------------------------------
     async def _maybe_launch_in_thread(self) -> None:
@@ -66,36 +67,37 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
     async def _download_request(self, request: Request, spider: Spider | None = None) -> Response:
         await self._ensure_launched()
         try:
+            return await super()._download_request(request, spider)
+        finally:
+            self.rendering.discard(id(request))
+
+    async def _download_request_with_page(
+        self, request: Request, page: Page, spider: Spider
+    ) -> Response:
+        """The render proper (a page slot is held), within the timeout; scrapy-playwright
+        closes the page of a render that failed."""
+        try:
             async with asyncio.timeout(self.render_timeout):
-                return await super()._download_request(request, spider)
+                return await super()._download_request_with_page(request, page, spider)
         except TimeoutError as error:
             if self.stats is not None:
                 self.stats.inc_value("eduwatch/browser/timeouts")
             raise RenderTimeout(
                 f"render of {request.url} took longer than {self.render_timeout:g} s"
             ) from error
-        finally:
-            page = self.open_pages.pop(id(request), None)
-            if page is not None and not page.is_closed():
-                with contextlib.suppress(PlaywrightError, TimeoutError):
-                    async with asyncio.timeout(CLOSE_TIMEOUT):
-                        await page.close()
 
     async def _create_page(self, request: Request, spider: Spider) -> Page:
-        await self._restart_if_due()
-        self.pages_since_launch += 1
+        async with self.restart_lock:  # no page is made while the browser restarts
+            self.rendering.discard(id(request))  # a retried page does not wait for itself
+            if 0 < self.restart_after <= self.pages_since_launch:
+                while self.rendering:  # the renders under way finish first
+                    await asyncio.sleep(DRAIN_POLL)
+                await self._restart()
+                self.pages_since_launch = 0
+            self.pages_since_launch += 1
+            self.rendering.add(id(request))
         page: Page = await super()._create_page(request, spider)
-        self.open_pages[id(request)] = page
         return page
-
-    async def _restart_if_due(self) -> None:
-        async with self.restart_lock:
-            if self.restart_after <= 0 or self.pages_since_launch < self.restart_after:
-                return
-            while self._get_total_page_count() > 0:  # let the pages open finish
-                await asyncio.sleep(DRAIN_POLL)
-            await self._restart()
-            self.pages_since_launch = 0
 
     async def _restart(self) -> None:
         """Close the contexts, the browser and the Playwright driver; start the driver again

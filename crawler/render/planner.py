@@ -72,6 +72,7 @@ class RenderPlanner:
         self.reprobe = timedelta(seconds=reprobe)
         self.has_browser = False
         self.chromium: str | None = None
+        self.off = False  # EDUWATCH_BROWSER is off: this process runs without a browser
         self.timeout = DEFAULT_RENDER_TIMEOUT
         self.cookies: list[dict[str, Any]] = []  # earned by the browser in this crawl
         self.verdict: CookieVerdict | None = memory.challenge.cookies if memory.challenge else None
@@ -101,7 +102,9 @@ class RenderPlanner:
         self.timeout = settings.getfloat("EDUWATCH_RENDER_TIMEOUT", DEFAULT_RENDER_TIMEOUT)
         self.chromium = settings.get("EDUWATCH_CHROMIUM") or None
         allowed = settings.getbool("EDUWATCH_BROWSER", True)
-        self.has_browser = allowed and chromium_available(self.chromium)
+        remote = bool(settings.get("EDUWATCH_BROWSER_CDP_URL"))
+        self.has_browser = allowed and (remote or chromium_available(self.chromium))
+        self.off = not allowed
         return playwright_settings(settings) if self.has_browser and self.may_render() else {}
 
     def unavailable(self) -> str | None:
@@ -109,7 +112,12 @@ class RenderPlanner:
         needing = [name for name, mode in self.modes.items() if mode == "browser"]
         if not needing or self.has_browser:
             return None
-        return f"{', '.join(needing)}: {missing_message(self.chromium)}"
+        return f"{', '.join(needing)}: {self._missing()}"
+
+    def _missing(self) -> str:
+        if self.off:
+            return "this process runs without a browser (EDUWATCH_BROWSER is off)"
+        return missing_message(self.chromium)
 
     # -- requests ----------------------------------------------------------------------------
     def route(self, request: Request) -> None:
@@ -191,7 +199,7 @@ class RenderPlanner:
         if cookies:
             self.verdict = "refused"
         if not self.has_browser:
-            raise BrowserUnavailable(response, missing_message(self.chromium))
+            raise BrowserUnavailable(response, self._missing())
         if request.method.upper() != "GET":
             return response
         reason = "cookies_refused" if cookies else "challenge"
@@ -217,8 +225,11 @@ class RenderPlanner:
             return None
         eligible = self.modes.get(column) == "auto" and self.has_browser
         request = response.request
-        if rendered or not eligible or request is None or request.method.upper() != "GET":
+        if request is None or request.method.upper() != "GET" or not eligible:
             return None
+        reason = (response.meta.get(RENDER) or {}).get("reason", "")
+        if rendered and reason.startswith("script_list"):
+            return None  # rendered for its scripts already: the list is empty indeed
         if not scripts_build_list(response.body):
             return None
         self.script_columns.add(column)

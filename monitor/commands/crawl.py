@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from crawler.render.report import browser_text
 from crawler.sites import SiteConfig, SiteConfigError, load_site
 from monitor.cli import add_command
 from monitor.config import load_config
@@ -157,6 +158,9 @@ def summary(site: SiteConfig, result: CrawlResult, output: Path | None) -> str:
         lines.append(f"  failures: {listed or 'none'}")
         if stats.get("gone"):
             lines.append(f"  gone (404/410): {stats['gone']}")
+        browser = browser_text(stats.get("browser") or {})
+        if browser:
+            lines.append(f"  browser: {browser}")
         for name, column in stats.get("columns", {}).items():
             lines.append(f"  {name}: {_column_text(column)}")
     if output is not None:

@@ -12,6 +12,8 @@ cookie (``tok``, from the nonce of the HttpOnly ``sid`` cookie the 412 sets) and
 ``cookie``: any client sending both cookies gets the page (earned cookies work over plain
 HTTP); ``bound``: only the client that earned them (same User-Agent), as real challenges bind
 their cookies to the browser. ``site.gate_answers`` counts the 412 answers.
+``site.hang`` holds paths whose page loads a script (``/slow.js``) that is answered only after
+``HANG_SECONDS``: a browser waits for it (the page's load never comes), plain HTTP does not.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import html
 import json
 import re
 import secrets
+import time
 from typing import Any, Literal
 
 from tests.fixture_site.builder import build_site
@@ -52,6 +55,8 @@ xhr.onload = function () { eduwatchFill(JSON.parse(xhr.responseText)); };
 xhr.send();
 </script>
 """
+HANG_SECONDS = 60.0
+_HANG = '<script src="/slow.js"></script>\n'
 _CHALLENGE = """<!DOCTYPE html>
 <html><head><meta charset="utf-8"><meta http-equiv="Pragma" content="no-cache"></head>
 <body><script>var $_ts=window['$_ts'];if(!$_ts)$_ts=window['$_ts']={};$_ts.nsd=48917;
@@ -71,6 +76,7 @@ class ScriptedSite(FixtureSite):
         self.gate: Gate | None = None
         self.issued: dict[str, str] = {}  # sid -> the User-Agent it was issued to
         self.gate_answers = 0
+        self.hang: set[str] = set()
 
     def set_lists(self, modes: dict[str, ListMode]) -> None:
         with self.lock:
@@ -81,12 +87,21 @@ class ScriptedSite(FixtureSite):
             self.gate = gate
 
     # -- answering ---------------------------------------------------------------------------
+    def handle(self, request: FixtureRequest) -> Response | None:
+        if request.path == "/slow.js":  # outside the site's lock: the rest of the site answers
+            time.sleep(HANG_SECONDS)
+            return Response(200, b"var slow = 1;", "application/javascript")
+        return super().handle(request)
+
     def _respond(self, request: FixtureRequest) -> Response:
         if self.gate is not None and request.path != "/robots.txt" and not self._passes(request):
             return self._challenge_answer(request)
         if request.path == "/api/list":
             return self._api(request.query.get("path", ""))
         response = super()._respond(request)
+        if request.path in self.hang and response.status == 200:
+            text = response.body.decode("utf-8").replace("</head>", _HANG + "</head>", 1)
+            return Response(200, text.encode("utf-8"), response.content_type)
         mode = self._mode_of(request.path)
         if mode in ("inline", "xhr") and response.status == 200:
             text = _scripted(response.body.decode("utf-8"), mode)
@@ -112,7 +127,8 @@ class ScriptedSite(FixtureSite):
     def _passes(self, request: FixtureRequest) -> bool:
         cookies = _cookies(request.headers.get("cookie", ""))
         sid, tok = cookies.get("sid"), cookies.get("tok")
-        if sid is None or sid not in self.issued or tok != sid[::-1]:
+        # any issued pair: a browser rendering two challenged pages at once mixes them
+        if sid not in self.issued or tok is None or tok[::-1] not in self.issued:
             return False
         return self.gate == "cookie" or self.issued[sid] == request.headers.get("user-agent")
 
