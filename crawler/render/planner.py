@@ -12,9 +12,11 @@
   to the browser (``challenge_remembered``, ``script_list_remembered``) until the memory is
   ``EDUWATCH_RENDER_REPROBE`` seconds old (a day), when plain HTTP is tried again.
 
-The decision travels on the request (``meta[RENDER]``, a plain dict that pickles), so a
-distributed scheduler can send browser work only to workers that have a browser
-(``EDUWATCH_BROWSER``: whether this process may start one).
+The seam for distributed crawling: ``browser_reason(request)`` says, without side effects,
+whether a request needs the browser; once routed the decision travels on the request
+(``meta[RENDER]``, a plain dict, and scrapy-playwright's meta, all of which pickle), so a
+scheduler can queue browser work for the workers that have one (``EDUWATCH_BROWSER``: whether
+this process may use one; ``has_browser`` after ``configure``).
 """
 
 from __future__ import annotations
@@ -127,7 +129,7 @@ class RenderPlanner:
         column = str(request.meta.get("column"))
         if self.modes.get(column, "http") == "http":
             return
-        reason = self._browser_reason(column, request)
+        reason = self.browser_reason(request)
         if reason is not None:
             self._to_browser(request, reason)
         elif self.cookies and self._challenge_known():
@@ -135,7 +137,12 @@ class RenderPlanner:
             request.meta[WITH_COOKIES] = True
             self.with_cookies += 1
 
-    def _browser_reason(self, column: str, request: Request) -> str | None:
+    def browser_reason(self, request: Request) -> str | None:
+        """Why the request should go through the browser now, or None for plain HTTP (no side
+        effect: a distributed scheduler may ask before it queues the request)."""
+        column = str(request.meta.get("column"))
+        if self.modes.get(column, "http") == "http":
+            return None
         if self.modes[column] == "browser":
             return "configured"
         if not self.has_browser or request.method.upper() != "GET":
