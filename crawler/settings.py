@@ -1,4 +1,5 @@
-"""Scrapy settings: polite defaults, in one place. A site's YAML may override its own politeness."""
+"""Scrapy settings of the crawler: polite defaults, in one place. A site's YAML may override its own
+politeness. A crawl that stores uses monitor.scrapy_settings, which extends these."""
 
 from __future__ import annotations
 
@@ -44,10 +45,6 @@ LOG_LEVEL = "INFO"
 EDUWATCH_RETRY_BACKOFF = 2.0
 EDUWATCH_RETRY_BACKOFF_MAX = 60.0
 
-# None: a crawl stores every article in its own process. N: a store writer process takes over
-# after N articles (0: from the first), for fast big crawls (crawler.pipelines).
-EDUWATCH_STORE_WRITER_AFTER = None
-
 # The browser (crawler.render): whether this process may use one; Chromium's path (default
 # $EDUWATCH_CHROMIUM, else /usr/bin/chromium), or the CDP URL of a running Chromium to use
 # instead (http://127.0.0.1:9222); seconds per render; pages per context and contexts at once;
@@ -71,8 +68,9 @@ DOWNLOADER_MIDDLEWARES = {
     # before it: a challenge answer goes on to the browser when the site allows (render: auto)
     "crawler.render.middleware.RenderMiddleware": 587,
 }
+# The crawler's own pipelines; a crawl that stores runs with monitor.scrapy_settings, which adds
+# the storing pipeline and names the ledger (EDUWATCH_LEDGER, crawler.ledger).
 ITEM_PIPELINES = {
-    "crawler.pipelines.IngestPipeline": 300,
     "crawler.pipelines.JsonLinesPipeline": 800,
 }
 
