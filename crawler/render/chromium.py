@@ -25,7 +25,7 @@ CHROMIUM_ARGS = (
     "--no-first-run",
     "--disable-dev-shm-usage",  # Docker's /dev/shm is 64 MB
 )
-HANDLER = "crawler.render.handler.BrowserDownloadHandler"
+HANDLER = "crawler.render.lazy.RenderingDownloadHandler"
 
 
 def chromium_path(setting: str | None = None) -> str:

@@ -1,7 +1,7 @@
 """scrapy-playwright's download handler, bounded for a service that runs for months.
 
-- Plain requests go the usual HTTP/1.1 way; Playwright (its node driver) starts at the first
-  request that needs the browser, not with every crawl.
+- Made by crawler.render.lazy at the first request that needs the browser; Playwright (its
+  node driver) starts then, not with the engine.
 - Each render has ``EDUWATCH_RENDER_TIMEOUT`` seconds once it has a page (waiting for one of
   the context's ``PLAYWRIGHT_MAX_PAGES_PER_CONTEXT`` pages is not counted): a render that hangs
   fails that page (``RenderTimeout``, a ``timeout`` failure), its page is closed, the crawl
