@@ -11,6 +11,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     EDUWATCH_CONFIG=/app/config \
     EDUWATCH_DATABASE_URL=sqlite:////data/eduwatch.sqlite
 
+# Debian's Chromium: the browser of the pages that need one (Playwright never downloads its own)
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends chromium \
+    && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /app
 COPY pyproject.toml README.md scrapy.cfg ./
 COPY crawler ./crawler

@@ -52,7 +52,8 @@ class ChallengeDetected(IgnoreRequest):
 
 class ChallengeMiddleware:
     """Turn a challenge answer into ``ChallengeDetected``: the request's errback sees it, its
-    callback never does (the browser escalation of a later release will retry here)."""
+    callback never does (with ``render: auto`` crawler.render.middleware, before it, has sent the
+    request to the browser instead)."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler

@@ -33,6 +33,8 @@ RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 
 COOKIES_ENABLED = True
+# scrapy-playwright needs the asyncio reactor (Scrapy's default since 2.13; set it anyway)
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False  # no listening port in a crawl process
 FEED_EXPORT_ENCODING = "utf-8"
@@ -43,6 +45,20 @@ LOG_LEVEL = "INFO"
 EDUWATCH_RETRY_BACKOFF = 2.0
 EDUWATCH_RETRY_BACKOFF_MAX = 60.0
 
+# The browser (crawler.render): whether this process may use one; Chromium's path (default
+# $EDUWATCH_CHROMIUM, else /usr/bin/chromium), or the CDP URL of a running Chromium to use
+# instead (http://127.0.0.1:9222); seconds per render; pages per context and contexts at once;
+# pages after which browser and driver restart; seconds after which a remembered need of the
+# browser is tried again over plain HTTP.
+EDUWATCH_BROWSER = True
+EDUWATCH_CHROMIUM = None
+EDUWATCH_BROWSER_CDP_URL = None
+EDUWATCH_RENDER_TIMEOUT = 30.0
+EDUWATCH_BROWSER_MAX_PAGES = 4
+EDUWATCH_BROWSER_MAX_CONTEXTS = 4
+EDUWATCH_BROWSER_RESTART_PAGES = 500
+EDUWATCH_RENDER_REPROBE = 86400.0
+
 DOWNLOADER_MIDDLEWARES = {
     # first of all (before robots.txt is fetched for a host): requests stay on the site's hosts
     "crawler.offsite.SiteScopeMiddleware": 50,
@@ -51,6 +67,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.ConditionalGetMiddleware": 560,
     # after decompression (590), before anything reads the page: a challenge is never content
     "crawler.middlewares.ChallengeMiddleware": 585,
+    # before it: a challenge answer goes on to the browser when the site allows (render: auto)
+    "crawler.render.middleware.RenderMiddleware": 587,
 }
 # The crawler's own pipelines; a crawl that stores runs with monitor.scrapy_settings, which adds
 # the storing pipeline and names the ledger (EDUWATCH_LEDGER, crawler.ledger).

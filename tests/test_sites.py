@@ -71,7 +71,7 @@ def test_every_shipped_site_file_loads() -> None:
     for site in result.sites:
         categories = {column.category for column in site.columns}
         assert categories & {"news", "notice"}, site.id
-        assert site.render == "http"
+        assert site.render == "auto"
 
 
 def test_shipped_files_say_they_are_unverified_at_the_top() -> None:
@@ -131,7 +131,7 @@ def broken_folder(root: Path) -> None:
     write_site(root, "copy.yaml", GOOD)  # id good: duplicate, and not its file name
     write_site(root, "renamed.yaml", GOOD.replace("id: good", "id: hebei"))
     write_site(root, "syntax.yaml", "id: syntax\nname: 天津\nauthority: 天津\n  adapter: trs\n")
-    write_site(root, "browser.yaml", GOOD.replace("id: good", "id: browser") + "render: browser\n")
+    write_site(root, "browser.yaml", GOOD.replace("id: good", "id: browser") + "render: always\n")
     write_site(
         root, "nocolumns.yml", "id: nocolumns\nname: 河北省教育厅\nauthority: 河北\nadapter: css\n"
     )
@@ -157,7 +157,7 @@ EXPECTED_ERRORS = [
     ("beijing.yaml", 6, "schedule", "'61 * * * *'"),
     ("beijing.yaml", 12, "columns[1].url", "expected an absolute http:// or https:// URL"),
     ("beijing.yaml", 14, "columns[1].schedule", "interval such as 30s, 15m, 2h or 1d, got '15x'"),
-    ("browser.yaml", 9, "render", "the browser renderer is not available yet"),
+    ("browser.yaml", 9, "render", "expected 'http', 'browser' or 'auto', got 'always'"),
     ("copy.yaml", 1, "id", "expected 'copy' (the file name without .yaml), got 'good'"),
     ("copy.yaml", 1, "id", "expected a unique site id; 'good' is already the id in"),
     ("css.yaml", 6, "columns[0].list", "expected list.item"),
@@ -325,7 +325,7 @@ def test_defaults_of_a_minimal_site(tmp_path: Path) -> None:
     site = site_from(GOOD, tmp_path)
     assert site.enabled and site.obey_robots
     assert (site.max_pages, site.delay, site.concurrency) == (3, 1.0, 2)
-    assert (site.render, site.encoding, site.headers) == ("http", None, {})
+    assert (site.render, site.encoding, site.headers) == ("auto", None, {})
     assert (site.schedule.kind, site.schedule.seconds) == ("interval", 1800)
     assert site.options == TrsOptions()
     assert site.article_selectors is None and site.list_selectors is None

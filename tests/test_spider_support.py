@@ -29,8 +29,10 @@ TEST_SETTINGS = {
     "EDUWATCH_RETRY_BACKOFF": "0.05",
     "EDUWATCH_RETRY_BACKOFF_MAX": "0.2",
     "DOWNLOAD_TIMEOUT": "20",
+    "EDUWATCH_BROWSER": "False",
 }
-"""Test politeness: no delay, no AutoThrottle, robots.txt still obeyed, retries 50 ms apart."""
+"""Test politeness: no delay, no AutoThrottle, robots.txt still obeyed, retries 50 ms apart; no
+browser (the plain HTTP path; tests/test_render_browser.py turns it on)."""
 
 # The site YAML of each fixture family, columns aside (those come from the fixture site).
 FAMILY_YAML: dict[str, dict[str, Any]] = {

@@ -32,6 +32,7 @@ from pydantic import (
     model_validator,
 )
 
+from crawler.render.chromium import chromium_available, missing_message
 from crawler.siteconfig.errors import Loc, rule_error, rule_errors
 from crawler.siteconfig.fields import (
     AllowedHost,
@@ -61,9 +62,16 @@ if TYPE_CHECKING:
     from crawler.normalize.model import ExtractionRules
 
 Category = Literal["news", "notice", "policy"]
-Render = Literal["http"]
+Render = Literal["http", "browser", "auto"]
 _Model = TypeVar("_Model", bound=BaseModel)
 CSS_NEEDS_ITEM = "expected list.item (on the column or the site): adapter css needs it"
+
+
+def browser_installed(value: Render | None) -> Render | None:
+    """`render: browser` needs Chromium on this machine (crawler.render.chromium)."""
+    if value == "browser" and not chromium_available():
+        raise rule_error(f"expected http or auto: {missing_message()}")
+    return value
 
 
 class ConfigModel(BaseModel):
@@ -125,6 +133,9 @@ class ColumnConfig(ConfigModel):
     options: OptionsField | None = None
     max_pages: int | None = Field(default=None, ge=1, le=100)
     schedule: Schedule | None = None
+    render: Render | None = None
+
+    _browser_installed = field_validator("render")(browser_installed)
 
     @model_validator(mode="wrap")
     @classmethod
@@ -151,7 +162,7 @@ class SiteConfig(ConfigModel):
     article_selectors: ArticleSelectors | None = Field(default=None, alias="article")
     options: OptionsField
     max_pages: int = Field(default=3, ge=1, le=100)
-    render: Render = "http"
+    render: Render = "auto"
     schedule: Schedule = Field(default_factory=lambda: Schedule.parse(DEFAULT_SCHEDULE))
     delay: float = Field(default=1.0, ge=0, le=600)
     concurrency: int = Field(default=2, ge=1, le=16)
@@ -182,15 +193,7 @@ class SiteConfig(ConfigModel):
             ]
         return data
 
-    @field_validator("render", mode="before")
-    @classmethod
-    def _render_supported(cls, value: Any) -> Any:
-        if value == "browser":
-            raise rule_error(
-                "expected http: the browser renderer is not available yet "
-                "(it comes with a later release); use render: http for now"
-            )
-        return value
+    _browser_installed = field_validator("render")(browser_installed)
 
     @model_validator(mode="after")
     def _columns_distinct(self) -> SiteConfig:
@@ -241,6 +244,7 @@ class SiteConfig(ConfigModel):
             options=self._column_options(column, adapter),
             max_pages=column.max_pages or self.max_pages,
             schedule=column.schedule or self.schedule,
+            render=column.render or self.render,
         )
 
     def _column_options(self, column: ColumnConfig, adapter: str) -> AdapterOptions:
@@ -262,6 +266,7 @@ class EffectiveColumn:
     options: AdapterOptions
     max_pages: int
     schedule: Schedule
+    render: Render = "auto"
 
     def extraction_rules(self) -> ExtractionRules:
         return self.article_selectors.extraction_rules()

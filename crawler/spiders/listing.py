@@ -56,6 +56,7 @@ from crawler.middlewares import (
 from crawler.normalize import ExtractionError, extract_article, file_article, is_attachment_url
 from crawler.offsite import scope_of
 from crawler.scope import OutOfScope
+from crawler.render.planner import RenderPlanner, handler_stats
 from crawler.settings import site_settings
 from crawler.sites import EffectiveColumn, load_site
 from crawler.spiders.listcache import CachedPage, ListCache, page_key, write_atomically
@@ -107,6 +108,7 @@ class ListingSpider(scrapy.Spider):
         folder = Path(state) if state else self.config_dir.resolve().parent / "data" / "crawl-state"
         self.cache = ListCache.load(folder / f"{self.site.id}.json")
         self.scope = scope_of(self.site)
+        self.render = RenderPlanner.for_site(self.site, self.targets, folder)
         self.adapters: dict[str, Adapter] = {}
         self.state: CrawlState | None = None
         self.validators: dict[str, dict[str, str]] = {}  # canonical URL -> its re-check's
@@ -117,6 +119,8 @@ class ListingSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ListingSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         for name, value in site_settings(spider.site).items():
+            crawler.settings.set(name, value, priority="spider")
+        for name, value in spider.render.configure(crawler.settings).items():
             crawler.settings.set(name, value, priority="spider")
         spider.ledger = make_ledger(
             crawler.settings, spider.site, spider.config_dir, spider.database
@@ -129,6 +133,10 @@ class ListingSpider(scrapy.Spider):
 
     # -- start -------------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[Request]:
+        self.fatal = self.render.unavailable()
+        if self.fatal is not None:
+            self.logger.error(self.fatal)
+            return
         try:
             self.state = self._open_run()
         except LedgerError as error:
@@ -216,6 +224,11 @@ class ListingSpider(scrapy.Spider):
     ) -> _Output:
         state = self._state()
         fresh = response.status != 304
+        rendering = self.render.after_list(run.name, response, len(listing.items))
+        if rendering is not None:  # empty, but its scripts build it: the browser reads it
+            run.in_flight += 1
+            yield rendering
+            return
         if not listing.items:
             self._page_event(run, page_request, response, listing, [])
             if run.pages == 0 and fresh:
@@ -459,7 +472,7 @@ class ListingSpider(scrapy.Spider):
         if state is None:
             return self._record("failed", self.fatal or f"stopped: {reason}", {})
         status, error = state.outcome(reason)
-        stats = {**state.stats(), **self._request_stats()}
+        stats = {**state.stats(), **self._request_stats(), "browser": self._browser_stats()}
         try:
             for run in state.columns.values():
                 if run.status in LISTED:
@@ -469,6 +482,7 @@ class ListingSpider(scrapy.Spider):
             status, error = "failed", str(problem)
         if reason == "finished":
             self._save_cache(state, status == "ok")
+            self.render.remember()
         return self._record(status, error, stats)
 
     def _record(self, status: str, error: str | None, stats: dict[str, Any]) -> dict[str, Any]:
@@ -488,6 +502,10 @@ class ListingSpider(scrapy.Spider):
             "robots_forbidden": collected.get("robotstxt/forbidden", 0),
             **self.ledger.stats(),
         }
+
+    def _browser_stats(self) -> dict[str, Any]:
+        collected = self.crawler.stats.get_stats() if self.crawler.stats else {}
+        return {**self.render.stats(), **handler_stats(collected)}
 
     def _save_cache(self, state: CrawlState, run_ok: bool) -> None:
         state.remember(self.cache, run_ok)

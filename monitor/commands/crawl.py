@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from crawler.names import CHANGE_KINDS
+from crawler.render.report import browser_text
 from crawler.sites import SiteConfig, SiteConfigError, load_site
 from monitor.cli import add_command
 from monitor.config import load_config
@@ -162,6 +163,9 @@ def summary(site: SiteConfig, result: CrawlResult, output: Path | None) -> str:
                 f"  off the site, not fetched: {stats['offsite_items']} "
                 "(allowed_hosts in the site file lets a host in)"
             )
+        browser = browser_text(stats.get("browser") or {})
+        if browser:
+            lines.append(f"  browser: {browser}")
         for name, column in stats.get("columns", {}).items():
             lines.append(f"  {name}: {_column_text(column)}")
     if output is not None:

@@ -13,6 +13,7 @@ from typing import TextIO
 from loguru import logger
 from sqlalchemy import func, select
 
+from crawler.render.report import browser_text
 from crawler.sites import SiteConfig, load_sites
 from monitor.cli import add_command
 from monitor.clock import shown
@@ -124,6 +125,11 @@ def write_status(store: Store, sites: tuple[SiteConfig, ...], out: TextIO) -> No
             f"{site.id:<16}{shown(run.started_at if run else None):<24}{result:<9}"
             f"{_next_run(site, run, now):<24}{error}\n"
         )
+    for site in sites:
+        run = runs.get(site.id)
+        text = browser_text((run.stats or {}).get("browser") or {}) if run is not None else ""
+        if text:
+            out.write(f"browser ({site.id}, last run): {text}\n")
     parts = [f"{counts[status]} {status}" for status in DELIVERY_STATUSES]
     out.write(f"deliveries: {', '.join(parts)} ({waiting or 0} waiting for a digest)\n")
 

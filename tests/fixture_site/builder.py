@@ -29,11 +29,13 @@ def build_site(
     seed: int = 0,
     newest: datetime | None = None,
     port: int = 0,
+    site_class: type[FixtureSite] = FixtureSite,
     **options: Any,
 ) -> FixtureSite:
     """A site of ``family`` (see ``FAMILIES``), not started yet.
 
     ``columns``: column keys of the family's layout, or how many of the preset's columns.
+    ``site_class``: a FixtureSite subclass (tests.fixture_site.scripted).
     ``options``: ``SiteOptions`` fields (``encoding``, ``first_index``, ``per_page``,
     ``hanweb_per_page``, ``hanweb_embedded``, ``deleted_status``, ``charset_lie``) and the
     toggles ``challenge``, ``challenge_page``, ``noise``, ``delay``, ``robots_disallow``.
@@ -54,7 +56,7 @@ def build_site(
     if unknown:
         raise TypeError(f"unknown site option(s) {sorted(unknown)}")
     site_options = SiteOptions(**{k: v for k, v in merged.items() if k in _SITE_OPTIONS})
-    site = FixtureSite(
+    site = site_class(
         preset.layout,
         AUTHORITIES[preset.authority],
         column_specs(preset.layout, keys),
