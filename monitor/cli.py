@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "monitor.commands.diff",
     "monitor.commands.service",
     "monitor.commands.test_alert",
+    "monitor.commands.web",
 )
 
 DEFAULT_CONFIG_DIR = "./config"

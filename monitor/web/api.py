@@ -1,0 +1,266 @@
+"""The JSON API under /api/: sites, changes, articles, diffs, deliveries; described by OpenAPI
+at /api/openapi.json. Times are ISO 8601 in Asia/Shanghai."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal, get_args
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from pydantic import BaseModel, Field
+
+from monitor.commands.diff import comparison_json
+from monitor.errors import NotFoundError, StoreError
+from monitor.store.delivery_models import DELIVERY_STATUSES, Delivery
+from monitor.store.queries import article_versions, find_article
+from monitor.store.timeline import ChangeFilter, list_changes
+from monitor.store.types import utcnow
+from monitor.web import data
+from monitor.web.params import PageNumber, PerPage, change_filter
+from monitor.web.sites import SORT_KEYS, site_rows
+
+router = APIRouter(prefix="/api", tags=["api"])
+Status = Literal["pending", "sent", "failed", "dead"]
+SortKey = Literal["id", "authority", "last_run", "result", "failures", "next_run", "articles"]
+assert set(get_args(Status)) == set(DELIVERY_STATUSES)
+assert set(get_args(SortKey)) == set(SORT_KEYS)
+
+
+class ColumnOut(BaseModel):
+    name: str
+    category: str
+    url: str
+    listed: int | None = Field(description="items its list showed in the last run")
+
+
+class SiteOut(BaseModel):
+    id: str
+    name: str
+    authority: str
+    configured: bool
+    enabled: bool
+    render: str | None = Field(description="how pages are fetched, where the site file says")
+    schedule: str | None
+    last_run: datetime | None
+    result: str | None
+    error: str | None
+    next_run: datetime | None
+    due_now: bool
+    failures: int = Field(description="failed runs in a row")
+    last_failure: datetime | None
+    last_failure_error: str | None
+    last_ok: datetime | None
+    articles: int
+    columns: list[ColumnOut]
+
+
+class ChangeOut(BaseModel):
+    event_id: int
+    kind: str
+    created_at: datetime
+    site_id: str
+    site_name: str
+    authority: str
+    article_id: int | None
+    url: str | None
+    category: str | None
+    title: str
+    lead: str | None
+    published_at: str | None
+    document_number: str | None
+    version_id: int | None
+    old_version_id: int | None
+    counts: dict[str, int]
+    predecessor: dict[str, Any] | None
+
+
+class ChangesPage(BaseModel):
+    items: list[ChangeOut]
+    page: int
+    per_page: int
+    total: int
+    pages: int
+
+
+class VersionOut(BaseModel):
+    id: int
+    previous_version_id: int | None
+    title: str
+    published_at: str | None
+    fetched_at: datetime
+    fingerprint: str
+    normalizer_version: str
+
+
+class ArticleOut(BaseModel):
+    id: int
+    url: str
+    site_id: str
+    column: str | None
+    category: str | None
+    status: str
+    first_seen: datetime
+    last_checked: datetime
+    withdrawn_at: datetime | None
+    version_id: int
+    title: str
+    published_at: str | None
+    source: str | None
+    document_number: str | None
+    lead: str | None
+    attachments: list[dict[str, str]]
+    text: str = Field(description="the version's text in the article format")
+    versions: list[VersionOut]
+
+
+class DeliveryOut(BaseModel):
+    id: int
+    status: str
+    kind: str
+    subscriber: str
+    channel: str
+    mode: str
+    attempts: int
+    event_id: int | None
+    created_at: datetime
+    next_attempt_at: datetime | None
+    sent_at: datetime | None
+    last_error: str | None
+
+
+class DeliveriesPage(BaseModel):
+    items: list[DeliveryOut]
+    counts: dict[str, int]
+    page: int
+    per_page: int
+    total: int
+    pages: int
+
+
+class RetryOut(BaseModel):
+    retried: list[int] = Field(description="the deliveries made due again")
+
+
+class Problem(BaseModel):
+    detail: str
+
+
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem}}
+
+
+@router.get("/sites", response_model=list[SiteOut])
+def api_sites(
+    request: Request,
+    authority: Annotated[str | None, Query()] = None,
+    sort: Annotated[SortKey, Query()] = "id",
+    desc: bool = False,
+) -> list[SiteOut]:
+    """Each site and column with its health."""
+    ctx = data.context(request)
+    with ctx.store.transaction() as session:
+        rows = site_rows(session, ctx.sites(), utcnow(), authority, sort, desc)
+    return [SiteOut.model_validate(data.site_dict(row)) for row in rows]
+
+
+@router.get("/changes", response_model=ChangesPage)
+def api_changes(
+    request: Request,
+    filters: Annotated[ChangeFilter, Depends(change_filter)],
+    page: PageNumber = 1,
+    per_page: PerPage = 50,
+) -> ChangesPage:
+    """New, revised and withdrawn articles, newest first."""
+    ctx = data.context(request)
+    with ctx.store.transaction() as session:
+        found = list_changes(session, filters, page, per_page)
+    items = [ChangeOut.model_validate(data.change_dict(c)) for c in found.items]
+    return ChangesPage(
+        items=items, page=page, per_page=per_page, total=found.total, pages=found.pages
+    )
+
+
+@router.get("/articles/{article_id}", response_model=ArticleOut, responses=NOT_FOUND)
+def api_article(
+    request: Request,
+    article_id: int,
+    version: Annotated[int | None, Query(description="a version id (default: current)")] = None,
+) -> ArticleOut:
+    """One article: metadata, a version's text and attachments, the version history."""
+    ctx = data.context(request)
+    with ctx.store.transaction() as session:
+        article = _article(session, article_id)
+        versions = list(article_versions(session, article.id))
+        chosen = data.chosen_version(article, versions, version)
+        if chosen is None:
+            raise HTTPException(404, f"article {article_id} has no version {version}")
+        return ArticleOut.model_validate(data.article_dict(article, chosen, versions))
+
+
+@router.get("/articles/{article_id}/diff", responses=NOT_FOUND)
+def api_diff(
+    request: Request,
+    article_id: int,
+    against: Annotated[
+        str,
+        Query(
+            description="`previous`, `predecessor` or a version id",
+            pattern=r"^(previous|predecessor|\d{1,12})$",
+        ),
+    ] = "previous",
+    version: Annotated[int | None, Query(description="the newer side (default: current)")] = None,
+) -> dict[str, Any]:
+    """The clause diff (monitor.diff JSON) of two versions, with both sides described."""
+    ctx = data.context(request)
+    with ctx.store.transaction() as session:
+        _article(session, article_id)
+        try:
+            comparison = data.comparison(session, article_id, against, version)
+        except NotFoundError as error:
+            raise HTTPException(404, str(error)) from None
+        return comparison_json(comparison)
+
+
+@router.get("/deliveries", response_model=DeliveriesPage)
+def api_deliveries(
+    request: Request,
+    status: Annotated[Status | None, Query()] = None,
+    page: PageNumber = 1,
+    per_page: PerPage = 50,
+) -> DeliveriesPage:
+    """The outbox, newest first, with each delivery's last error."""
+    ctx = data.context(request)
+    with ctx.store.transaction() as session:
+        found, counts = data.deliveries(session, status, page, per_page)
+        items = [DeliveryOut.model_validate(_delivery(row)) for row in found.items]
+    return DeliveriesPage(
+        items=items, counts=counts, page=page, per_page=per_page,
+        total=found.total, pages=found.pages,
+    )  # fmt: skip
+
+
+@router.post(
+    "/deliveries/{delivery_id}/retry",
+    response_model=RetryOut,
+    responses={403: {"model": Problem}, 404: {"model": Problem}, 409: {"model": Problem}},
+)
+def api_retry(request: Request, delivery_id: int) -> RetryOut:
+    """Make a failed or dead delivery due again (needs the operator token as a Bearer token)."""
+    ctx = data.context(request)
+    data.require_operator(ctx, request, None)
+    try:
+        return RetryOut(retried=data.retry(ctx, delivery_id))
+    except NotFoundError as error:
+        raise HTTPException(404, str(error)) from None
+    except StoreError as error:
+        raise HTTPException(409, str(error)) from None
+
+
+def _article(session: Any, article_id: int) -> Any:
+    try:
+        return find_article(session, str(article_id))
+    except NotFoundError:
+        raise HTTPException(404, f"no article {article_id}") from None
+
+
+def _delivery(row: Delivery) -> dict[str, Any]:
+    return data.shanghai({name: getattr(row, name) for name in DeliveryOut.model_fields})

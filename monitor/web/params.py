@@ -1,0 +1,49 @@
+"""Query parameters shared by the pages, the API and the feeds: the changes filter and paging.
+An empty form field (``?since=``) counts as absent, so a plain HTML form can send every field."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import Query
+from pydantic import BeforeValidator
+
+from monitor.store.timeline import ChangeFilter
+
+
+def _blank_is_none(value: Any) -> Any:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+Blank = BeforeValidator(_blank_is_none)
+Kind = Literal["new", "revised", "withdrawn"]
+MAX_PER_PAGE = 200
+
+
+def change_filter(
+    site: Annotated[str | None, Query(description="a site id"), Blank] = None,
+    authority: Annotated[str | None, Query(description="an authority, e.g. 山西"), Blank] = None,
+    category: Annotated[str | None, Query(description="news, notice or policy"), Blank] = None,
+    kind: Annotated[Kind | None, Query(description="new, revised or withdrawn"), Blank] = None,
+    q: Annotated[
+        str | None, Query(description="a keyword of the title or document number"), Blank
+    ] = None,
+    since: Annotated[date | None, Query(description="from this day (Asia/Shanghai)"), Blank] = None,
+    until: Annotated[
+        date | None, Query(description="to this day, included (Asia/Shanghai)"), Blank
+    ] = None,
+) -> ChangeFilter:
+    return ChangeFilter(
+        site=site,
+        authority=authority,
+        category=category,
+        kind=kind,
+        keyword=q.strip() if q and q.strip() else None,
+        since=since,
+        until=until,
+    )
+
+
+PageNumber = Annotated[int, Query(ge=1, le=1_000_000, description="1 is the newest page")]
+PerPage = Annotated[int, Query(ge=1, le=MAX_PER_PAGE, description="rows a page")]

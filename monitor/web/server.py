@@ -1,0 +1,75 @@
+"""Serving the application with uvicorn: in the foreground (`eduwatch web`) or beside the
+service in its event loop (`eduwatch run` with `web.listen`), where the service keeps its own
+signal handlers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+
+import uvicorn
+
+from crawler.sites import SiteConfig
+from monitor.config import ServiceConfig
+from monitor.errors import EduwatchError
+from monitor.store import Store
+from monitor.web.address import DEFAULT_LISTEN, Listen, parse_listen
+from monitor.web.app import create_app
+from monitor.web.context import WebContext
+
+
+class WebRefused(EduwatchError):
+    """The dashboard cannot be served as asked (a public address without a token)."""
+
+
+def web_context(
+    store: Store,
+    config: ServiceConfig,
+    sites: Callable[[], Sequence[SiteConfig]],
+    listen: Listen,
+) -> WebContext:
+    """The context for ``listen``; a non-loopback address without a token set is refused."""
+    token = config.web.token_value()
+    if not listen.loopback and not token:
+        reference = config.web.token or "web.token: ${NAME}"
+        raise WebRefused(
+            f"listening on the non-loopback address {listen} needs the operator token: "
+            f"set web.token in eduwatch.yaml ({reference}) and that environment variable"
+        )
+    return WebContext(store, sites, token=token, protect=not listen.loopback)
+
+
+def listen_address(given: str | None, config: ServiceConfig) -> Listen:
+    return parse_listen(given or config.web.listen or DEFAULT_LISTEN)
+
+
+def uvicorn_config(context: WebContext, listen: Listen) -> uvicorn.Config:
+    return uvicorn.Config(
+        create_app(context),
+        host=listen.host,
+        port=listen.port,
+        log_level="warning",
+        access_log=False,
+        server_header=False,
+        proxy_headers=False,
+    )
+
+
+class EmbeddedServer(uvicorn.Server):
+    """A uvicorn server that leaves the signals to the service it runs in."""
+
+    @contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+    async def serve_until(self, stop: asyncio.Event) -> None:
+        task = asyncio.create_task(self.serve())
+        await stop.wait()
+        self.should_exit = True
+        await task
+
+
+def serve_forever(context: WebContext, listen: Listen) -> None:
+    """Serve in the foreground until Ctrl-C or SIGTERM."""
+    uvicorn.Server(uvicorn_config(context, listen)).run()
