@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from crawler.normalize import Attachment
 from crawler.sites import SiteConfig
@@ -17,6 +17,7 @@ from monitor.store.models import Event, StoredArticle
 from tests.db import SITE, T0, Crawl, crawl, notice
 
 DAY = timedelta(days=1)
+NOTICE = "关于做好2024年普通高校招生工作的通知（第{}号）"
 HEBEI = SiteRef(id="jyt-hebei", name="河北省教育厅", authority="河北", rules_hash="rules-h1")
 HOSTILE_TITLE = '<script>alert("t")</script><img src=x onerror=alert(1)>关于“双减”的通知&amp;'
 HOSTILE_BODY = "<b>加粗</b><script>document.title='pwned'</script>各校要认真落实。"
@@ -92,7 +93,10 @@ def fill(store: Store) -> Filled:
     crawl(store, hebei, T0 + DAY, site=HEBEI)
     failing = Crawl(store, HEBEI, T0 + 4 * DAY)
     finish_run(store, failing.run_id, "failed", FAILED_STATS, HOSTILE_ERROR, now=T0 + 4 * DAY)
-    with store.transaction() as session:
+    with store.transaction() as session:  # tests.db's crawls file everything as a notice
+        session.execute(
+            update(StoredArticle).where(StoredArticle.site_id == HEBEI.id).values(category="policy")
+        )
         rows = session.execute(select(Event.id, Event.kind, Event.article_id)).all()
         by_kind = {kind: (event_id, article_id) for event_id, kind, article_id in rows}
         event_id = by_kind["revised"][0]

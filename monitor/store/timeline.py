@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from monitor.store.delivery_models import Delivery
@@ -86,7 +86,7 @@ def shanghai_day_start(day: date) -> datetime:
     return datetime.combine(day, time(0), SHANGHAI)
 
 
-def _filtered(query: Select[Any], filters: ChangeFilter, version: Any) -> Select[Any]:
+def _filtered(query: Any, filters: ChangeFilter, version: Any) -> Any:
     kinds = [filters.kind] if filters.kind else list(CHANGE_KINDS)
     query = query.where(Event.kind.in_(kinds))
     if filters.site:
@@ -108,7 +108,7 @@ def _filtered(query: Select[Any], filters: ChangeFilter, version: Any) -> Select
     return query
 
 
-def _joined(query: Select[Any], filters: ChangeFilter, version: Any, full: bool) -> Select[Any]:
+def _joined(query: Any, filters: ChangeFilter, version: Any, full: bool) -> Any:
     """The joins the filters (and, for the rows, the columns) need; none more for the count."""
     if full or filters.category:
         query = query.outerjoin(StoredArticle, StoredArticle.id == Event.article_id)
@@ -199,14 +199,12 @@ def site_states(session: Session) -> dict[str, SiteState]:
             select(CrawlRun.site_id, func.max(CrawlRun.started_at))
             .where(CrawlRun.status.in_(("ok", "partial")))
             .group_by(CrawlRun.site_id)
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     counts = dict(
-        session.execute(select(StoredArticle.site_id, func.count()).group_by(StoredArticle.site_id))
-        .tuples()
-        .all()
+        session.execute(
+            select(StoredArticle.site_id, func.count()).group_by(StoredArticle.site_id)
+        ).all()
     )
     listed: dict[str, dict[str, int]] = {}
     run_sites = {run.id: run.site_id for run in latest.values()}

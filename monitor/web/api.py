@@ -16,7 +16,7 @@ from monitor.store.queries import article_versions, find_article
 from monitor.store.timeline import ChangeFilter, list_changes
 from monitor.store.types import utcnow
 from monitor.web import data
-from monitor.web.params import PageNumber, PerPage, change_filter
+from monitor.web.params import Id, PageNumber, PerPage, VersionId, change_filter
 from monitor.web.sites import SORT_KEYS, site_rows
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -182,8 +182,8 @@ def api_changes(
 @router.get("/articles/{article_id}", response_model=ArticleOut, responses=NOT_FOUND)
 def api_article(
     request: Request,
-    article_id: int,
-    version: Annotated[int | None, Query(description="a version id (default: current)")] = None,
+    article_id: Id,
+    version: VersionId = None,
 ) -> ArticleOut:
     """One article: metadata, a version's text and attachments, the version history."""
     ctx = data.context(request)
@@ -199,7 +199,7 @@ def api_article(
 @router.get("/articles/{article_id}/diff", responses=NOT_FOUND)
 def api_diff(
     request: Request,
-    article_id: int,
+    article_id: Id,
     against: Annotated[
         str,
         Query(
@@ -207,7 +207,7 @@ def api_diff(
             pattern=r"^(previous|predecessor|\d{1,12})$",
         ),
     ] = "previous",
-    version: Annotated[int | None, Query(description="the newer side (default: current)")] = None,
+    version: VersionId = None,
 ) -> dict[str, Any]:
     """The clause diff (monitor.diff JSON) of two versions, with both sides described."""
     ctx = data.context(request)
@@ -243,7 +243,7 @@ def api_deliveries(
     response_model=RetryOut,
     responses={403: {"model": Problem}, 404: {"model": Problem}, 409: {"model": Problem}},
 )
-def api_retry(request: Request, delivery_id: int) -> RetryOut:
+def api_retry(request: Request, delivery_id: Id) -> RetryOut:
     """Make a failed or dead delivery due again (needs the operator token as a Bearer token)."""
     ctx = data.context(request)
     data.require_operator(ctx, request, None)

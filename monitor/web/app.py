@@ -52,9 +52,9 @@ def create_app(context: WebContext) -> FastAPI:
 
     @app.middleware("http")
     async def guard(request: Request, call_next: Next) -> Response:
-        if context.protect and request.url.path not in OPEN_PATHS:
-            if not matches(context.token, presented_token(request)):
-                return Response("需要操作员令牌 / token required\n", 401, CHALLENGE)
+        closed = context.protect and request.url.path not in OPEN_PATHS
+        if closed and not matches(context.token, presented_token(request)):
+            return Response("需要操作员令牌 / token required\n", 401, CHALLENGE)
         response = await call_next(request)
         response.headers.update(SECURITY_HEADERS)
         return response

@@ -113,11 +113,13 @@ def deliveries(
 def require_operator(ctx: WebContext, request: Request, form_token: str | None) -> None:
     """403 unless the operator token came with the request, from this site's own pages."""
     if not ctx.token:
-        raise HTTPException(403, "no operator token is configured (web.token in eduwatch.yaml)")
+        raise HTTPException(
+            403, "没有配置操作员令牌（eduwatch.yaml 的 web.token）: no operator token"
+        )
     if not same_origin(request):
-        raise HTTPException(403, "a request from another site is refused")
+        raise HTTPException(403, "拒绝来自其他网站的请求: cross-origin request refused")
     if not (matches(ctx.token, form_token) or matches(ctx.token, presented_token(request))):
-        raise HTTPException(403, "the operator token is missing or wrong")
+        raise HTTPException(403, "操作员令牌缺失或错误: the operator token is missing or wrong")
 
 
 def retry(ctx: WebContext, delivery_id: int) -> list[int]:

@@ -7,44 +7,50 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import NAMESPACE_URL, uuid5
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 from feedgen.feed import FeedGenerator
 
 from monitor.store.timeline import Change, ChangeFilter, list_changes
 from monitor.store.types import utcnow
 from monitor.web import data
 from monitor.web.labels import KIND_LABELS
-from monitor.web.params import change_filter
+from monitor.web.params import Blank, change_filter
 
 router = APIRouter(prefix="/feeds", tags=["feeds"])
-ATOM = "application/atom+xml; charset=utf-8"
+Name = Annotated[str, Path(), Blank]
+
+
+class AtomResponse(Response):
+    media_type = "application/atom+xml"
+
+
 ENTRIES = 50
 
 
-@router.get("/changes.atom", response_class=Response)
+@router.get("/changes.atom", response_class=AtomResponse)
 def feed_changes(
     request: Request, filters: Annotated[ChangeFilter, Depends(change_filter)]
 ) -> Response:
     return _feed(request, filters)
 
 
-@router.get("/sites/{site}.atom", response_class=Response)
-def feed_site(request: Request, site: str) -> Response:
+@router.get("/sites/{site}.atom", response_class=AtomResponse)
+def feed_site(request: Request, site: Name) -> Response:
     return _feed(request, ChangeFilter(site=site))
 
 
-@router.get("/authorities/{authority}.atom", response_class=Response)
-def feed_authority(request: Request, authority: str) -> Response:
+@router.get("/authorities/{authority}.atom", response_class=AtomResponse)
+def feed_authority(request: Request, authority: Name) -> Response:
     return _feed(request, ChangeFilter(authority=authority))
 
 
-@router.get("/categories/{category}.atom", response_class=Response)
-def feed_category(request: Request, category: str) -> Response:
+@router.get("/categories/{category}.atom", response_class=AtomResponse)
+def feed_category(request: Request, category: Name) -> Response:
     return _feed(request, ChangeFilter(category=category))
 
 
-@router.get("/keywords/{keyword}.atom", response_class=Response)
-def feed_keyword(request: Request, keyword: str) -> Response:
+@router.get("/keywords/{keyword}.atom", response_class=AtomResponse)
+def feed_keyword(request: Request, keyword: Name) -> Response:
     return _feed(request, ChangeFilter(keyword=keyword.strip() or None))
 
 
@@ -75,7 +81,7 @@ def _feed(request: Request, filters: ChangeFilter) -> Response:
     feed.updated(changes[0].created_at if changes else utcnow())
     for change in reversed(changes):  # feedgen puts the last added first
         _entry(feed, request, change)
-    return Response(feed.atom_str(pretty=True), media_type=ATOM)
+    return AtomResponse(feed.atom_str(pretty=True))
 
 
 def _entry(feed: FeedGenerator, request: Request, change: Change) -> None:

@@ -36,14 +36,12 @@ class StoreCollector(Collector):
                 )
             ).all()
             events = dict(
-                session.execute(select(Event.kind, func.count()).group_by(Event.kind))
-                .tuples()
-                .all()
+                session.execute(select(Event.kind, func.count()).group_by(Event.kind)).all()
             )
             backlog = dict(
-                session.execute(select(Delivery.status, func.count()).group_by(Delivery.status))
-                .tuples()
-                .all()
+                session.execute(
+                    select(Delivery.status, func.count()).group_by(Delivery.status)
+                ).all()
             )
             streaks = session.execute(select(Site.id, Site.consecutive_failures)).all()
         with tally.lock:

@@ -20,7 +20,7 @@ from monitor.web import data, labels
 from monitor.web.api import SortKey, Status
 from monitor.web.diffview import side_by_side
 from monitor.web.feeds import feed_title
-from monitor.web.params import PageNumber, change_filter
+from monitor.web.params import Id, PageNumber, VersionId, change_filter
 from monitor.web.sites import site_rows
 
 router = APIRouter(include_in_schema=False)
@@ -102,9 +102,7 @@ def changes_page(
 
 
 @router.get("/articles/{article_id}", response_class=HTMLResponse, name="article_page")
-def article_page(
-    request: Request, article_id: int, version: Annotated[int | None, Query()] = None
-) -> HTMLResponse:
+def article_page(request: Request, article_id: Id, version: VersionId = None) -> HTMLResponse:
     ctx = data.context(request)
     with ctx.store.transaction() as session:
         article = _article(session, article_id)
@@ -123,9 +121,9 @@ def article_page(
 @router.get("/articles/{article_id}/diff", response_class=HTMLResponse, name="diff_page")
 def diff_page(
     request: Request,
-    article_id: int,
+    article_id: Id,
     against: Annotated[str, Query(pattern=r"^(previous|predecessor|\d{1,12})$")] = "previous",
-    version: Annotated[int | None, Query()] = None,
+    version: VersionId = None,
     context: Annotated[int, Query(ge=-1, le=50)] = 2,
 ) -> HTMLResponse:
     ctx = data.context(request)
@@ -173,7 +171,7 @@ def deliveries_page(
 @router.post("/deliveries/{delivery_id}/retry", name="retry_delivery")
 def retry_page(
     request: Request,
-    delivery_id: int,
+    delivery_id: Id,
     token: Annotated[str, Form()] = "",
     status: Annotated[str, Form()] = "",
 ) -> Response:

@@ -6,17 +6,24 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import Query
+from fastapi import Path, Query
 from pydantic import BeforeValidator
 
 from monitor.store.timeline import ChangeFilter
 
 
 def _blank_is_none(value: Any) -> Any:
+    if isinstance(value, str) and any(ord(char) < 32 for char in value):
+        raise ValueError("expected text without control characters")
     return None if isinstance(value, str) and not value.strip() else value
 
 
 Blank = BeforeValidator(_blank_is_none)
+MAX_ID = 2_147_483_647
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
+VersionId = Annotated[
+    int | None, Query(ge=1, le=MAX_ID, description="a version id (default: the current one)")
+]
 Kind = Literal["new", "revised", "withdrawn"]
 MAX_PER_PAGE = 200
 

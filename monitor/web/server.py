@@ -5,10 +5,12 @@ signal handlers."""
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 import uvicorn
+from loguru import logger
 
 from crawler.sites import SiteConfig
 from monitor.config import ServiceConfig
@@ -63,8 +65,8 @@ class EmbeddedServer(uvicorn.Server):
     def capture_signals(self) -> Iterator[None]:
         yield
 
-    async def serve_until(self, stop: asyncio.Event) -> None:
-        task = asyncio.create_task(self.serve())
+    async def serve_until(self, stop: asyncio.Event, sock: socket.socket) -> None:
+        task = asyncio.create_task(self.serve(sockets=[sock]))
         await stop.wait()
         self.should_exit = True
         await task
@@ -73,3 +75,32 @@ class EmbeddedServer(uvicorn.Server):
 def serve_forever(context: WebContext, listen: Listen) -> None:
     """Serve in the foreground until Ctrl-C or SIGTERM."""
     uvicorn.Server(uvicorn_config(context, listen)).run()
+
+
+async def serve_beside(
+    store: Store,
+    config: ServiceConfig,
+    sites: Callable[[], Sequence[SiteConfig]],
+    stop: asyncio.Event,
+) -> None:
+    """Serve on `web.listen` until ``stop`` is set; ``sites`` gives the service's current ones."""
+    listen = listen_address(None, config)
+    try:
+        context = web_context(store, config, sites, listen)
+    except WebRefused as error:
+        logger.error("the web dashboard is not served: {}", error)
+        return
+    try:
+        sock = bind(listen)
+    except OSError as error:
+        logger.error("the web dashboard is not served: {} cannot be bound: {}", listen, error)
+        return
+    logger.info("web dashboard on http://{}/", listen)
+    with sock:
+        await EmbeddedServer(uvicorn_config(context, listen)).serve_until(stop, sock)
+
+
+def bind(listen: Listen) -> socket.socket:
+    """A listening socket on the address (bound here, so a taken port is an error we report)."""
+    family = socket.AF_INET6 if ":" in listen.host else socket.AF_INET
+    return socket.create_server((listen.host, listen.port), family=family)

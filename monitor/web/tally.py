@@ -126,7 +126,8 @@ class Tally:
 
 
 def _rows(session: Session, query: Any) -> Iterable[tuple[Any, ...]]:
-    return session.execute(query.execution_options(yield_per=2000)).tuples()
+    rows: Iterable[tuple[Any, ...]] = session.execute(query.execution_options(yield_per=2000))
+    return rows
 
 
 def _number(value: Any) -> int:
