@@ -13,12 +13,11 @@ from monitor.store.timeline import ChangeFilter
 
 
 def _blank_is_none(value: Any) -> Any:
-    if isinstance(value, str) and any(ord(char) < 32 for char in value):
-        raise ValueError("expected text without control characters")
     return None if isinstance(value, str) and not value.strip() else value
 
 
 Blank = BeforeValidator(_blank_is_none)
+TEXT = r"^[^\x00-\x1f\x7f]*$"  # no control characters (PostgreSQL refuses NUL in text)
 MAX_ID = 2_147_483_647
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 VersionId = Annotated[
@@ -29,12 +28,18 @@ MAX_PER_PAGE = 200
 
 
 def change_filter(
-    site: Annotated[str | None, Query(description="a site id"), Blank] = None,
-    authority: Annotated[str | None, Query(description="an authority, e.g. 山西"), Blank] = None,
-    category: Annotated[str | None, Query(description="news, notice or policy"), Blank] = None,
+    site: Annotated[str | None, Query(description="a site id", pattern=TEXT), Blank] = None,
+    authority: Annotated[
+        str | None, Query(description="an authority, e.g. 山西", pattern=TEXT), Blank
+    ] = None,
+    category: Annotated[
+        str | None, Query(description="news, notice or policy", pattern=TEXT), Blank
+    ] = None,
     kind: Annotated[Kind | None, Query(description="new, revised or withdrawn"), Blank] = None,
     q: Annotated[
-        str | None, Query(description="a keyword of the title or document number"), Blank
+        str | None,
+        Query(description="a keyword of the title or document number", pattern=TEXT),
+        Blank,
     ] = None,
     since: Annotated[date | None, Query(description="from this day (Asia/Shanghai)"), Blank] = None,
     until: Annotated[
