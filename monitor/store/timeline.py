@@ -18,6 +18,7 @@ from monitor.store.models import ArticleVersion, CrawlRun, Event, Listing, Site,
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CHANGE_KINDS = ("new", "revised", "withdrawn")
 T = TypeVar("T")
+SUMMARY_PREFIX = 220  # characters of a version's text that hold its summary line (line 3)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +65,7 @@ class Change:
     lead: str | None
     published_at: str | None
     document_number: str | None
+    summary: str | None  # the text's summary line (its first 200 characters of body)
     version_id: int | None
     old_version_id: int | None
     counts: dict[str, int] = field(default_factory=dict)
@@ -129,12 +131,19 @@ def list_changes(
     columns = select(
         Event, Site.name, Site.authority, StoredArticle.url, StoredArticle.category,
         version.title, version.lead, version.published_at, version.document_number,
+        func.substr(version.text, 1, SUMMARY_PREFIX),
     )  # fmt: skip
     query = _filtered(_joined(columns, filters, version, full=True), filters, version)
     query = query.order_by(Event.created_at.desc(), Event.id.desc())
     query = query.offset((page - 1) * per_page).limit(per_page)
     items = [_change(*row) for row in session.execute(query)]
     return Page(items, page, per_page, total)
+
+
+def summary_of(head: str | None) -> str | None:
+    """The summary line of the article format (line 3, after `摘要` and an empty line)."""
+    lines = (head or "").split("\n")
+    return lines[2] if len(lines) > 2 and lines[0] == "摘要" and lines[2] else None
 
 
 def _change(
@@ -147,6 +156,7 @@ def _change(
     lead: str | None,
     published_at: str | None,
     document_number: str | None,
+    head: str | None,
 ) -> Change:
     payload = event.payload or {}
     diff = payload.get("diff") or {}
@@ -165,6 +175,7 @@ def _change(
         lead=lead,
         published_at=published_at,
         document_number=document_number,
+        summary=summary_of(head),
         version_id=event.version_id,
         old_version_id=event.old_version_id,
         counts=dict(diff.get("counts") or {}),

@@ -68,6 +68,9 @@ class ChangeOut(BaseModel):
     lead: str | None
     published_at: str | None
     document_number: str | None
+    summary: str | None = Field(
+        description="the start of the body, as the article format's summary"
+    )
     version_id: int | None
     old_version_id: int | None
     counts: dict[str, int]

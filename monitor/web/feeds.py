@@ -97,5 +97,5 @@ def _entry(feed: FeedGenerator, request: Request, change: Change) -> None:
     entry.author({"name": change.site_name})
     if change.category:
         entry.category(term=change.category)
-    lead = change.lead or "（无导语）"
+    lead = change.lead or change.summary or "（无导语）"
     entry.summary(f"{change.site_name} · {lead}")
