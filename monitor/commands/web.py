@@ -47,6 +47,9 @@ def run_web(args: argparse.Namespace) -> int:
     except WebRefused as error:
         print(f"eduwatch web: {error}", file=sys.stderr)
         return 2
+    except OSError as error:
+        print(f"eduwatch web: cannot listen on {listen}: {error}", file=sys.stderr)
+        return 1
     finally:
         store.close()
     return 0

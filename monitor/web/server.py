@@ -5,6 +5,7 @@ signal handlers."""
 from __future__ import annotations
 
 import asyncio
+import signal
 import socket
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -73,8 +74,19 @@ class EmbeddedServer(uvicorn.Server):
 
 
 def serve_forever(context: WebContext, listen: Listen) -> None:
-    """Serve in the foreground until Ctrl-C or SIGTERM."""
-    uvicorn.Server(uvicorn_config(context, listen)).run()
+    """Serve in the foreground until SIGTERM or SIGINT, then stop cleanly (exit status 0).
+    OSError when the address cannot be bound."""
+    sock = bind(listen)
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        await EmbeddedServer(uvicorn_config(context, listen)).serve_until(stop, sock)
+
+    with sock:
+        asyncio.run(run())
 
 
 async def serve_beside(
