@@ -13,11 +13,11 @@ from monitor.commands.diff import comparison_json
 from monitor.errors import NotFoundError, StoreError
 from monitor.store.delivery_models import DELIVERY_STATUSES, Delivery
 from monitor.store.queries import article_versions, find_article
-from monitor.store.timeline import ChangeFilter, list_changes
+from monitor.store.timeline import Change, ChangeFilter, list_changes
 from monitor.store.types import utcnow
 from monitor.web import data
 from monitor.web.params import Id, PageNumber, PerPage, VersionId, change_filter
-from monitor.web.sites import SORT_KEYS, site_rows
+from monitor.web.sites import SORT_KEYS, SiteRow, site_rows
 
 router = APIRouter(prefix="/api", tags=["api"])
 Status = Literal["pending", "sent", "failed", "dead"]
@@ -26,59 +26,8 @@ assert set(get_args(Status)) == set(DELIVERY_STATUSES)
 assert set(get_args(SortKey)) == set(SORT_KEYS)
 
 
-class ColumnOut(BaseModel):
-    name: str
-    category: str
-    url: str
-    listed: int | None = Field(description="items its list showed in the last run")
-
-
-class SiteOut(BaseModel):
-    id: str
-    name: str
-    authority: str
-    configured: bool
-    enabled: bool
-    render: str | None = Field(description="how pages are fetched, where the site file says")
-    schedule: str | None
-    last_run: datetime | None
-    result: str | None
-    error: str | None
-    next_run: datetime | None
-    due_now: bool
-    failures: int = Field(description="failed runs in a row")
-    last_failure: datetime | None
-    last_failure_error: str | None
-    last_ok: datetime | None
-    articles: int
-    columns: list[ColumnOut]
-
-
-class ChangeOut(BaseModel):
-    event_id: int
-    kind: str
-    created_at: datetime
-    site_id: str
-    site_name: str
-    authority: str
-    article_id: int | None
-    url: str | None
-    category: str | None
-    title: str
-    lead: str | None
-    published_at: str | None
-    document_number: str | None
-    summary: str | None = Field(
-        description="the start of the body, as the article format's summary"
-    )
-    version_id: int | None
-    old_version_id: int | None
-    counts: dict[str, int]
-    predecessor: dict[str, Any] | None
-
-
 class ChangesPage(BaseModel):
-    items: list[ChangeOut]
+    items: list[Change]
     page: int
     per_page: int
     total: int
@@ -151,18 +100,18 @@ class Problem(BaseModel):
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem}}
 
 
-@router.get("/sites", response_model=list[SiteOut])
+@router.get("/sites", response_model=list[SiteRow])
 def api_sites(
     request: Request,
     authority: Annotated[str | None, Query()] = None,
     sort: Annotated[SortKey, Query()] = "id",
     desc: bool = False,
-) -> list[SiteOut]:
+) -> list[SiteRow]:
     """Each site and column with its health."""
     ctx = data.context(request)
     with ctx.store.transaction() as session:
         rows = site_rows(session, ctx.sites(), utcnow(), authority, sort, desc)
-    return [SiteOut.model_validate(data.site_dict(row)) for row in rows]
+    return [data.in_shanghai(row) for row in rows]
 
 
 @router.get("/changes", response_model=ChangesPage)
@@ -176,7 +125,7 @@ def api_changes(
     ctx = data.context(request)
     with ctx.store.transaction() as session:
         found = list_changes(session, filters, page, per_page)
-    items = [ChangeOut.model_validate(data.change_dict(c)) for c in found.items]
+    items = [data.in_shanghai(change) for change in found.items]
     return ChangesPage(
         items=items, page=page, per_page=per_page, total=found.total, pages=found.pages
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from fastapi import HTTPException, Request
@@ -17,13 +17,13 @@ from monitor.store.delivery_models import Delivery
 from monitor.store.models import ArticleVersion, StoredArticle
 from monitor.store.outbox_queue import backlog
 from monitor.store.outbox_queue import retry as retry_delivery
-from monitor.store.timeline import Change, Page, deliveries_page
+from monitor.store.timeline import Page, deliveries_page
 from monitor.store.types import utcnow
 from monitor.web.auth import matches, presented_token, same_origin
 from monitor.web.context import WebContext
-from monitor.web.sites import SiteRow
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+Row = TypeVar("Row")
 
 
 def context(request: Request) -> WebContext:
@@ -39,14 +39,14 @@ def shanghai(values: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def site_dict(row: SiteRow) -> dict[str, Any]:
-    out = shanghai({f.name: getattr(row, f.name) for f in dataclasses.fields(row)})
-    out["columns"] = [dataclasses.asdict(column) for column in row.columns]
-    return out
-
-
-def change_dict(change: Change) -> dict[str, Any]:
-    return shanghai(dataclasses.asdict(change))
+def in_shanghai(row: Row) -> Row:
+    """A copy of the dataclass ``row`` with its datetimes in Asia/Shanghai."""
+    changes = {
+        f.name: value.astimezone(SHANGHAI)
+        for f in dataclasses.fields(row)  # type: ignore[arg-type]
+        if isinstance(value := getattr(row, f.name), datetime)
+    }
+    return dataclasses.replace(row, **changes)  # type: ignore[type-var]
 
 
 def chosen_version(
