@@ -152,7 +152,6 @@ class Event(Base):
     """Something worth telling; `dedupe_key` is unique so no retry can raise it twice."""
 
     __tablename__ = "events"
-    __table_args__ = (Index("ix_events_kind_created", "kind", "created_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))

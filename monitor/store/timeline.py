@@ -88,7 +88,7 @@ def shanghai_day_start(day: date) -> datetime:
     return datetime.combine(day, time(0), SHANGHAI)
 
 
-def _filtered(query: Any, filters: ChangeFilter, version: Any) -> Any:
+def _filtered(query: Any, filters: ChangeFilter, version: Any, dialect: str) -> Any:
     kinds = [filters.kind] if filters.kind else list(CHANGE_KINDS)
     query = query.where(Event.kind.in_(kinds))
     if filters.site:
@@ -98,11 +98,7 @@ def _filtered(query: Any, filters: ChangeFilter, version: Any) -> Any:
     if filters.category:
         query = query.where(StoredArticle.category == filters.category)
     if filters.keyword:
-        word = filters.keyword.strip()
-        query = query.where(
-            version.title.icontains(word, autoescape=True)
-            | version.document_number.icontains(word, autoescape=True)
-        )
+        query = query.where(_mentions(version, filters.keyword.strip(), dialect))
     if filters.since:
         query = query.where(Event.created_at >= shanghai_day_start(filters.since))
     if filters.until:
@@ -110,32 +106,63 @@ def _filtered(query: Any, filters: ChangeFilter, version: Any) -> Any:
     return query
 
 
+def _mentions(version: Any, word: str, dialect: str) -> Any:
+    """Title or document number contain ``word``, ignoring the case of Latin letters (SQLite's
+    LIKE already does; lower() on every row would only cost)."""
+    if dialect == "sqlite":
+        return version.title.contains(word, autoescape=True) | version.document_number.contains(
+            word, autoescape=True
+        )
+    return version.title.icontains(word, autoescape=True) | version.document_number.icontains(
+        word, autoescape=True
+    )
+
+
 def _joined(query: Any, filters: ChangeFilter, version: Any, full: bool) -> Any:
-    """The joins the filters (and, for the rows, the columns) need; none more for the count."""
+    """The joins the filters (and, for the rows, the columns) need; outer joins, so that the
+    planner keeps the events as the outer loop (in time order) whatever its statistics say."""
     if full or filters.category:
         query = query.outerjoin(StoredArticle, StoredArticle.id == Event.article_id)
     if full or filters.keyword:
         query = query.outerjoin(version, version.id == Event.version_id)
     if full or filters.authority:
-        query = query.join(Site, Site.id == Event.site_id)
+        query = query.outerjoin(Site, Site.id == Event.site_id)
     return query
 
 
 def list_changes(
     session: Session, filters: ChangeFilter, page: int = 1, per_page: int = 50
 ) -> Page[Change]:
-    """The changes newest first, one page of them, and how many match in all."""
+    """The changes newest first, one page of them, and how many match in all.
+
+    With a filter that needs a join (keyword, category, authority), the matching events are
+    found in one pass (their ids, in order); otherwise counted, then one page read."""
     version = aliased(ArticleVersion)
-    counting = _joined(select(func.count(Event.id)), filters, version, full=False)
-    total = int(session.scalar(_filtered(counting, filters, version)) or 0)
+    dialect = session.get_bind().dialect.name
+    newest = (Event.created_at.desc(), Event.id.desc())
+    if filters.keyword or filters.category or filters.authority:
+        matching = _joined(select(Event.id), filters, version, full=False)
+        ids = list(
+            session.scalars(_filtered(matching, filters, version, dialect).order_by(*newest))
+        )
+        total, wanted = len(ids), ids[(page - 1) * per_page : page * per_page]
+        if not wanted:
+            return Page([], page, per_page, total)
+        chosen = Event.id.in_(wanted)
+    else:
+        counting = _filtered(select(func.count(Event.id)), filters, version, dialect)
+        total, chosen = int(session.scalar(counting) or 0), None
     columns = select(
         Event, Site.name, Site.authority, StoredArticle.url, StoredArticle.category,
         version.title, version.lead, version.published_at, version.document_number,
         func.substr(version.text, 1, SUMMARY_PREFIX),
     )  # fmt: skip
-    query = _filtered(_joined(columns, filters, version, full=True), filters, version)
-    query = query.order_by(Event.created_at.desc(), Event.id.desc())
-    query = query.offset((page - 1) * per_page).limit(per_page)
+    query = _joined(columns, filters, version, full=True).order_by(*newest)
+    if chosen is not None:
+        query = query.where(chosen)
+    else:
+        query = _filtered(query, filters, version, dialect)
+        query = query.offset((page - 1) * per_page).limit(per_page)
     items = [_change(*row) for row in session.execute(query)]
     return Page(items, page, per_page, total)
 
