@@ -1,35 +1,28 @@
-"""Figures for directive diffs and predecessor search (no pass/fail; the goals are in issue 4).
+"""Figures for directive diffs (no pass/fail; the goals are in issue 4).
 
-    .venv/bin/python bench/diff.py [--articles 100000] [--pairs 1000] [--runs 15]
+    .venv/bin/python bench/diff.py [--runs 15]
 
-1. Diff time for two 50,000-character directives differing in a few dozen places (goal < 50 ms),
-   and for two unrelated ones (the worst case), plus the time of the three renderings.
-2. Predecessor search with N stored articles (goal < 50 ms per new article): build time, index
-   memory, search time per new article, recall of planted predecessors, and how many unrelated
-   new articles wrongly get one.
+Diff time for two 50,000-character directives differing in a few dozen places (goal < 50 ms),
+and for two unrelated ones (the worst case), plus the time of the three renderings. Predecessor
+search among stored articles is bench/predecessor.py.
 
 The texts are synthetic Chinese: words of common characters drawn with a Zipf law, sentences
-with `,`/`;`/`。` like NFKC-normalized directives, and per-authority boilerplate (salutation,
-closing, signature) that every article of an authority shares.
+with `,`/`;`/`。` like NFKC-normalized directives.
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
 import random
 import statistics
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from monitor.diff import diff_paragraphs
-from monitor.similarity import PredecessorIndex
 
 COMMON_CHARS = (
     "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过"
@@ -44,7 +37,6 @@ COMMON_CHARS = (
     "感劳便团往酸历市克何除消构府称太准精值号率族维划选标写存候毛亲快效斯院查江型眼王按格养易置派层"
     "片始却专状育厂京识适属圆包火住调满县局照参红细引听该铁价严龙飞招考校师德督训课程幼职普录"
 )
-AUTHORITIES = [f"{p}省教育厅" for p in "冀晋辽吉黑苏浙皖闽赣鲁豫鄂湘粤琼川贵云陕甘青"] + ["教育部"]
 
 
 class Writer:
@@ -89,12 +81,6 @@ class Writer:
         verb = self.rng.choice(("做好", "开展", "印发", "公布", "组织", "加强"))
         topic = "".join(self.rng.choices(self.words[:3000], k=self.rng.randint(2, 4)))
         return f"关于{verb}{year}年{topic}工作的通知"
-
-
-def boilerplate(authority: str, year: int, body: list[str]) -> list[str]:
-    head = "各市(州)教育局,厅直属各单位,各高等学校:"
-    tail = ["特此通知。", authority, f"{year}年{(len(body) % 12) + 1}月{(len(body) % 27) + 1}日"]
-    return [head, *body, *tail]
 
 
 def revise(writer: Writer, paragraphs: list[str], places: int) -> list[str]:
@@ -154,105 +140,8 @@ def bench_diff(writer: Writer, runs: int) -> None:
     print(f"  two unrelated 50,000-character texts: {summary(times)} ({worst.counts})")
 
 
-@dataclass
-class Planted:
-    authority: str
-    title: str
-    paragraphs: list[str]
-    published: date
-    predecessor: str
-
-
-def rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def bench_predecessors(writer: Writer, articles: int, pairs: int) -> None:
-    rng = writer.rng
-    index = PredecessorIndex()
-    planted: list[Planted] = []
-    start_day = date(2015, 1, 1)
-    gc.collect()
-    rss_before = rss_mb()
-    build = time.perf_counter()
-    for number in range(articles):
-        authority = rng.choice(AUTHORITIES)
-        published = start_day + timedelta(days=rng.randrange(9 * 365))
-        year = published.year
-        body = boilerplate(authority, year, writer.paragraphs(int(rng.lognormvariate(7.0, 0.6))))
-        title = writer.title(year)
-        article_id = f"a{number}"
-        index.add(article_id, authority, title, "\n".join(body), published)
-        if number < pairs:
-            planted.append(successor(writer, article_id, authority, title, body, published))
-            if number % 4 == 0:  # an older version too: the newer one must win
-                older = revise(writer, body, places=4)
-                old_title = title.replace(f"{year}年", f"{year - 1}年")
-                old_day = published - timedelta(days=365)
-                index.add(f"{article_id}-older", authority, old_title, "\n".join(older), old_day)
-    build_seconds = time.perf_counter() - build
-    gc.collect()
-    print(
-        f"predecessor index: {len(index)} articles, {len(AUTHORITIES)} authorities, "
-        f"{pairs // 4} planted predecessors with an older version of their own"
-    )
-    print(f"  build: {build_seconds:.1f} s ({build_seconds / articles * 1000:.2f} ms per article)")
-    print(
-        f"  memory: index arrays and tables {index.nbytes() / 2**20:.1f} MiB, "
-        f"process RSS growth {rss_mb() - rss_before:.1f} MiB (includes the article ids)"
-    )
-    found, times = 0, []
-    for item in planted:
-        text = "\n".join(item.paragraphs)
-        start = time.perf_counter()
-        match = index.find(item.authority, item.title, text, before=item.published)
-        times.append((time.perf_counter() - start) * 1000)
-        found += match is not None and match.article_id == item.predecessor
-    reworded = sum(1 for item in planted if "进一步" in item.title)
-    print(
-        f"  search (planted successors): {summary(times)}, "
-        f"p95 {statistics.quantiles(times, n=20)[-1]:.1f} ms"
-    )
-    print(
-        f"  recall: {found}/{len(planted)} planted predecessors found "
-        f"({reworded} of them under a reworded title)"
-    )
-    wrong, times = 0, []
-    for _ in range(pairs):
-        authority = rng.choice(AUTHORITIES)
-        body = boilerplate(authority, 2024, writer.paragraphs(int(rng.lognormvariate(7.0, 0.6))))
-        title = writer.title(2024)
-        start = time.perf_counter()
-        match = index.find(authority, title, "\n".join(body), before=date(2024, 6, 1))
-        times.append((time.perf_counter() - start) * 1000)
-        wrong += match is not None
-    print(
-        f"  search (unrelated new articles): {summary(times)}; "
-        f"{wrong}/{pairs} wrongly got a predecessor"
-    )
-
-
-def successor(
-    writer: Writer, article_id: str, authority: str, title: str, body: list[str], published: date
-) -> Planted:
-    """Next year's version: year bumped, a few edits, and one title in five reworded."""
-    year = published.year
-    new_title = title.replace(f"{year}年", f"{year + 1}年")
-    if writer.rng.random() < 0.2:
-        new_title = new_title.replace("关于", "关于进一步", 1)
-    new_body = [p.replace(f"{year}年", f"{year + 1}年") for p in body]
-    new_body = revise(writer, new_body, places=writer.rng.randint(2, 8))
-    when = published + timedelta(days=365 + writer.rng.randint(-30, 30))
-    return Planted(authority, new_title, new_body, when, article_id)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--articles", type=int, default=100_000)
-    parser.add_argument("--pairs", type=int, default=1_000)
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--seed", type=int, default=20240315)
     args = parser.parse_args()
@@ -260,7 +149,6 @@ def main() -> None:
     writer = Writer(args.seed)
     print(f"(synthetic text generator ready in {time.perf_counter() - start:.1f} s)")
     bench_diff(writer, args.runs)
-    bench_predecessors(writer, args.articles, min(args.pairs, args.articles))
 
 
 if __name__ == "__main__":

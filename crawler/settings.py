@@ -1,4 +1,5 @@
-"""Scrapy settings: polite defaults, in one place. A site's YAML may override its own politeness."""
+"""Scrapy settings of the crawler: polite defaults, in one place. A site's YAML may override its own
+politeness. A crawl that stores uses monitor.scrapy_settings, which extends these."""
 
 from __future__ import annotations
 
@@ -42,10 +43,6 @@ LOG_LEVEL = "INFO"
 EDUWATCH_RETRY_BACKOFF = 2.0
 EDUWATCH_RETRY_BACKOFF_MAX = 60.0
 
-# None: a crawl stores every article in its own process. N: a store writer process takes over
-# after N articles (0: from the first), for fast big crawls (crawler.pipelines).
-EDUWATCH_STORE_WRITER_AFTER = None
-
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
@@ -53,8 +50,9 @@ DOWNLOADER_MIDDLEWARES = {
     # after decompression (590), before anything reads the page: a challenge is never content
     "crawler.middlewares.ChallengeMiddleware": 585,
 }
+# The crawler's own pipelines; a crawl that stores runs with monitor.scrapy_settings, which adds
+# the storing pipeline and names the ledger (EDUWATCH_LEDGER, crawler.ledger).
 ITEM_PIPELINES = {
-    "crawler.pipelines.IngestPipeline": 300,
     "crawler.pipelines.JsonLinesPipeline": 800,
 }
 

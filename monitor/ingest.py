@@ -32,13 +32,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from crawler.names import ChangeKind
 from crawler.normalize import NORMALIZER_VERSION, Article
+from crawler.urls import canonical_url, url_key
 from monitor import linking
 from monitor.changes import change_json, compare_versions
 from monitor.errors import ConcurrentIngestError, IngestError
@@ -50,7 +52,6 @@ from monitor.store.predecessors import Predecessor
 from monitor.store.runs import RunOutcome, RunStatus
 from monitor.store.sites import SiteRef, ensure_site, in_baseline, rules_hash
 from monitor.store.types import utcnow
-from monitor.store.urls import canonical_url, url_key
 from monitor.store.versions import appeared_at, build_version, fingerprint, restamp
 
 __all__ = [
@@ -72,7 +73,7 @@ __all__ = [
     "start_run",
 ]
 
-IngestKind = Literal["new", "revised", "unchanged", "baseline"]
+IngestKind = ChangeKind
 
 
 @dataclass(frozen=True, slots=True)

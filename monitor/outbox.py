@@ -25,8 +25,7 @@ from datetime import datetime, timedelta
 from loguru import logger
 from sqlalchemy.exc import SQLAlchemyError
 
-from monitor.alerts.content import shanghai
-from monitor.alerts.contract import Alert, AlertContent, Channel, DeliveryError
+from monitor.alerts.contract import Alert, AlertContent, Channel, DeliveryError, shanghai
 from monitor.alerts.digest import render_digest, render_notice
 from monitor.alerts.routing import OPERATOR, SERVICE_KINDS
 from monitor.alerts.subscribers import ChannelSpec, SubscribersConfig, channel_kinds

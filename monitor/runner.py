@@ -33,10 +33,10 @@ from crawler.spiders.progress import parse_event
 from monitor.config import load_config
 from monitor.errors import EduwatchError
 from monitor.ingest import finish_run
-from monitor.store import open_store
+from monitor.store import open_configured
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-SETTINGS_MODULE = "crawler.settings"
+SETTINGS_MODULE = "monitor.scrapy_settings"
 DEFAULT_TIMEOUT = 3600.0
 TERM_GRACE = 10.0
 LOG_TAIL_LINES = 20
@@ -241,8 +241,7 @@ def _fail_run(job: CrawlJob, run_id: int | None, error: str, elapsed: float) -> 
     if run_id is None:
         return
     try:
-        config = load_config(job.config_dir)
-        store = open_store(job.database_url or config.database.url, config)
+        store = open_configured(load_config(job.config_dir), job.database_url)
     except (EduwatchError, SQLAlchemyError):
         return
     try:

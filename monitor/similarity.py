@@ -19,15 +19,16 @@ from __future__ import annotations
 import re
 import struct
 import unicodedata
-from array import array
 from bisect import bisect_left
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from functools import cache
 from hashlib import blake2b
 from itertools import pairwise
 from operator import xor
+
+from crawler.names import SHANGHAI_FIXED as SHANGHAI
 
 NUM_PERM = 120
 BANDS = 40
@@ -47,7 +48,6 @@ MIN_TITLE_FOLD = 5
 RECENCY_TOLERANCE = 0.03
 """Candidates this close to the best similarity count as ties, won by the most recent."""
 
-SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 _CN_NUMERAL = "〇零一二三四五六七八九十百千万两"
 _NUMBERS = re.compile(
@@ -275,150 +275,3 @@ def _reason(c: Candidate) -> str:
     if not c.comparable:
         return "same folded title (bodies too short to compare)"
     return f"same folded title, content similarity {c.jaccard:.2f}"
-
-
-# --- the in-memory index -------------------------------------------------------------------
-
-
-class _KeyTable:
-    """A compact multimap from 64-bit keys to small ints: one sorted array of
-    ``key40 << 24 | ident`` (8 bytes an entry) and a bounded dict of recent additions, merged
-    into the array when full. Keys are cut to 40 bits: a rare false hit only adds a candidate,
-    and every candidate is checked."""
-
-    _ID_BITS = 24
-    _KEY_MASK = (1 << 40) - 1
-    _TAIL_LIMIT = 1 << 16
-
-    def __init__(self) -> None:
-        self._sorted = array("Q")
-        self._tail: dict[int, list[int]] = {}
-        self._tail_size = 0
-
-    def add(self, key: int, ident: int) -> None:
-        if ident >> self._ID_BITS:
-            raise OverflowError(f"the in-memory index holds at most {1 << self._ID_BITS} articles")
-        self._tail.setdefault(key & self._KEY_MASK, []).append(ident)
-        self._tail_size += 1
-        if self._tail_size >= self._TAIL_LIMIT:
-            self._compact()
-
-    def get(self, key: int) -> list[int]:
-        short = key & self._KEY_MASK
-        low = bisect_left(self._sorted, short << self._ID_BITS)
-        high = bisect_left(self._sorted, (short + 1) << self._ID_BITS, low)
-        found = [packed & ((1 << self._ID_BITS) - 1) for packed in self._sorted[low:high]]
-        return found + self._tail.get(short, [])
-
-    def _compact(self) -> None:
-        """Merge the tail into the array by copying slices (no Python int per stored entry)."""
-        fresh = sorted((k << self._ID_BITS) | i for k, ids in self._tail.items() for i in ids)
-        merged, previous = array("Q"), 0
-        for packed in fresh:
-            position = bisect_left(self._sorted, packed, previous)
-            merged.extend(self._sorted[previous:position])
-            merged.append(packed)
-            previous = position
-        merged.extend(self._sorted[previous:])
-        self._sorted = merged
-        self._tail, self._tail_size = {}, 0
-
-    def nbytes(self) -> int:
-        """The array's bytes plus about 100 bytes for each entry of the tail dict."""
-        return self._sorted.buffer_info()[1] * self._sorted.itemsize + 100 * self._tail_size
-
-
-class PredecessorIndex:
-    """Articles by authority, folded title and band keys, for finding a new one's predecessor.
-
-    Memory per article: a 16-bit slice of each MinHash value (enough to estimate similarity),
-    its keys in two `_KeyTable`s, its authority, date and id."""
-
-    def __init__(self) -> None:
-        self._ids: list[Hashable] = []
-        self._authorities: list[str] = []
-        self._published = array("d")
-        self._title_keys = array("q")
-        self._shingles = array("I")
-        self._signatures = array("H")
-        self._by_title = _KeyTable()
-        self._by_band = _KeyTable()
-
-    def __len__(self) -> int:
-        return len(self._ids)
-
-    def add(
-        self,
-        article_id: Hashable,
-        authority: str,
-        title: str,
-        text: str,
-        published_at: datetime | date,
-    ) -> None:
-        """Index one article (its id is returned in matches)."""
-        scope, published = normalize_authority(authority), to_instant(published_at)
-        item = sketch(title, text)
-        ident = len(self._ids)
-        tkey = title_key(scope, item.title_fold)
-        for key in band_keys(scope, item):
-            self._by_band.add(key, ident)
-        if tkey is not None:
-            self._by_title.add(tkey, ident)
-        self._ids.append(article_id)
-        self._authorities.append(_intern(scope))
-        self._published.append(published)
-        self._title_keys.append(0 if tkey is None else tkey)
-        self._shingles.append(item.shingle_count)
-        self._signatures.extend(_low16(item.signature))
-
-    def find(
-        self, authority: str, title: str, text: str, *, before: datetime | date
-    ) -> Match | None:
-        """The predecessor of a new article published at ``before``, or None."""
-        scope, cutoff = normalize_authority(authority), to_instant(before)
-        item = sketch(title, text)
-        tkey = title_key(scope, item.title_fold)
-        idents = set(self._by_title.get(tkey)) if tkey is not None else set()
-        for key in band_keys(scope, item):
-            idents.update(self._by_band.get(key))
-        signature = _low16(item.signature)
-        candidates = [
-            self._candidate(ident, tkey, item, signature)
-            for ident in idents
-            if self._authorities[ident] == scope and self._published[ident] < cutoff
-        ]
-        return choose_predecessor(candidates)
-
-    def _candidate(
-        self, ident: int, tkey: int | None, item: Sketch, signature: Sequence[int]
-    ) -> Candidate:
-        comparable = item.comparable and self._shingles[ident] >= MIN_SHINGLES
-        start = ident * NUM_PERM
-        stored = self._signatures[start : start + NUM_PERM]
-        return Candidate(
-            article_id=self._ids[ident],
-            published=self._published[ident],
-            title_match=tkey is not None and self._title_keys[ident] == tkey,
-            comparable=comparable,
-            jaccard=estimate_jaccard(signature, stored) if comparable else 0.0,
-        )
-
-    def nbytes(self) -> int:
-        """Bytes held by the index's own arrays and tables (not the caller's id objects)."""
-        arrays = (self._published, self._title_keys, self._shingles, self._signatures)
-        own = sum(a.buffer_info()[1] * a.itemsize for a in arrays)
-        lists = 8 * (len(self._ids) + len(self._authorities))
-        return own + lists + self._by_title.nbytes() + self._by_band.nbytes()
-
-
-_AUTHORITIES: dict[str, str] = {}
-
-
-def _intern(authority: str) -> str:
-    return _AUTHORITIES.setdefault(authority, authority)
-
-
-def _low16(signature: Sequence[int]) -> array[int]:
-    """The low 16 bits of each value (a signature of a body without shingles is all zeros)."""
-    values = signature or (0,) * NUM_PERM
-    return array("H", [v & 0xFFFF for v in values])

@@ -1,4 +1,4 @@
-"""Predecessor linking: title folding, MinHash sketches, band keys, the in-memory index."""
+"""Predecessor linking: title folding, MinHash sketches, band keys, choosing a predecessor."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import random
 import subprocess
 import sys
 import unicodedata
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -17,8 +17,6 @@ from monitor.similarity import (
     BANDS,
     NUM_PERM,
     Candidate,
-    PredecessorIndex,
-    _KeyTable,
     band_keys,
     choose_predecessor,
     estimate_jaccard,
@@ -110,22 +108,6 @@ def random_notice(rng: random.Random) -> tuple[str, str]:
     sentences = ["".join(rng.choices(words, k=rng.randint(5, 12))) + "。" for _ in range(20)]
     title = "关于" + "".join(rng.choices(words, k=3)) + "工作的通知"
     return title, nfkc(HEADER + "".join(sentences) + CLOSING)
-
-
-@pytest.fixture(scope="module")
-def index() -> PredecessorIndex:
-    built = PredecessorIndex()
-    built.add("moe-2022", MOE, ADMISSIONS.format(year=2022), NOTICE_2022, date(2022, 3, 15))
-    built.add("moe-2023", MOE, ADMISSIONS.format(year=2023), NOTICE_2023, date(2023, 3, 15))
-    for number, (title, body) in enumerate(UNRELATED.items()):
-        built.add(
-            f"unrelated-{number}", MOE, title, nfkc(HEADER + body + CLOSING), date(2024, 1, 2)
-        )
-    rng = random.Random(7)
-    for number in range(300):
-        title, body = random_notice(rng)
-        built.add(f"random-{number}", MOE, title, body, date(2023, 1, 1 + number % 28))
-    return built
 
 
 # --- title folding -------------------------------------------------------------------------
@@ -282,81 +264,3 @@ def test_thresholds_keep_weak_candidates_out() -> None:
     short = choose_predecessor([candidate("s", 2023, True, 0.0, comparable=False)])
     assert short is not None and "too short" in short.reason
     assert choose_predecessor([]) is None
-
-
-# --- the index -----------------------------------------------------------------------------
-
-
-def test_the_2024_notice_finds_the_2023_one_among_many(index: PredecessorIndex) -> None:
-    match = index.find(MOE, ADMISSIONS.format(year=2024), NOTICE_2024, before=date(2024, 3, 15))
-    assert match is not None
-    assert match.article_id == "moe-2023"
-    assert match.title_match and match.score > 0.6
-    assert match.reason.startswith("same folded title, content similarity")
-
-
-def test_an_unrelated_new_notice_gets_no_predecessor(index: PredecessorIndex) -> None:
-    match = index.find(MOE, NEW_UNRELATED_TITLE, NEW_UNRELATED, before=date(2024, 3, 1))
-    assert match is None
-
-
-def test_a_reworded_title_is_found_by_content_alone(index: PredecessorIndex) -> None:
-    title = "关于进一步做好2024年普通高等学校招生录取工作的通知"
-    match = index.find(MOE, title, NOTICE_2024, before=date(2024, 3, 15))
-    assert match is not None and match.article_id == "moe-2023"
-    assert not match.title_match and match.reason.startswith("content similarity")
-
-
-def test_only_earlier_articles_of_the_same_authority() -> None:
-    built = PredecessorIndex()
-    built.add(
-        "zj-2023", "浙江省教育厅", ADMISSIONS.format(year=2023), NOTICE_2023, date(2023, 3, 15)
-    )
-    built.add("moe-2025", MOE, ADMISSIONS.format(year=2025), NOTICE_2023, date(2025, 3, 15))
-    built.add("moe-same-day", MOE, ADMISSIONS.format(year=2023), NOTICE_2023, date(2024, 3, 15))
-    title = ADMISSIONS.format(year=2024)
-    assert built.find(MOE, title, NOTICE_2024, before=date(2024, 3, 15)) is None
-    later = built.find(MOE, title, NOTICE_2024, before=datetime(2024, 3, 15, 9, 30))
-    assert later is not None and later.article_id == "moe-same-day"
-    zhejiang = built.find("浙江省教育厅", title, NOTICE_2024, before=date(2024, 3, 15))
-    assert zhejiang is not None and zhejiang.article_id == "zj-2023"
-
-
-def test_an_equal_title_over_a_different_body_is_not_a_predecessor(index: PredecessorIndex) -> None:
-    rng = random.Random(11)
-    _, body = random_notice(rng)
-    assert index.find(MOE, ADMISSIONS.format(year=2024), body, before=date(2024, 3, 15)) is None
-
-
-def test_attachment_stubs_link_by_title_alone() -> None:
-    built = PredecessorIndex()
-    title = "关于2023年度普通高校本科专业备案和审批结果的公示"
-    built.add("stub-2023", MOE, title, "附件: 附件1.xlsx", date(2023, 12, 1))
-    new_title = title.replace("2023", "2024")
-    match = built.find(MOE, new_title, "附件: 名单.pdf", before=date(2024, 12, 1))
-    assert match is not None and match.article_id == "stub-2023"
-    assert match.reason == "same folded title (bodies too short to compare)"
-
-
-def test_bad_input_is_a_clear_error(index: PredecessorIndex) -> None:
-    with pytest.raises(ValueError, match="authority"):
-        index.find(" ", "标题", "正文", before=date(2024, 1, 1))
-    with pytest.raises(TypeError, match="date or datetime"):
-        index.add("x", MOE, "标题", "正文", "2024-01-01")  # type: ignore[arg-type]
-    assert len(index) == 306
-
-
-def test_the_key_table_answers_the_same_before_and_after_compaction() -> None:
-    table = _KeyTable()
-    rng = random.Random(5)
-    keys = [rng.getrandbits(64) - 2**63 for _ in range(50_000)]
-    expected: dict[int, list[int]] = {}
-    for ident in range(150_000):  # several compactions
-        key = keys[ident % len(keys)]
-        table.add(key, ident)
-        expected.setdefault(key, []).append(ident)
-    for key in keys[:2000]:
-        assert sorted(table.get(key)) == expected[key]
-    assert table.get(12345) == []
-    with pytest.raises(OverflowError):
-        table.add(1, 1 << 24)

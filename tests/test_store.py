@@ -12,12 +12,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import select, text
 
+from crawler.urls import canonical_url, url_key
 from monitor.config import DATABASE_URL_ENV, ServiceConfig, check_service_config, load_config
 from monitor.errors import ConfigError
 from monitor.store import Store, current_revision, head_revision, make_engine, open_store
 from monitor.store.models import ArticleVersion, Base, Event, Site, StoredArticle
 from monitor.store.retention import prune
-from monitor.store.urls import canonical_url, url_key
 from tests.db import (
     SITE,
     T0,

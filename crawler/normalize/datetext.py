@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
+from crawler.names import SHANGHAI_FIXED as SHANGHAI
 from crawler.normalize.page import Page
 
-SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 EARLIEST_YEAR = 1990
 FUTURE_TOLERANCE = timedelta(days=1)
 META_URL_AGREEMENT = timedelta(days=3)

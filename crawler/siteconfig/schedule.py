@@ -17,9 +17,9 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from pydantic import BaseModel, ConfigDict, model_serializer, model_validator
 
+from crawler.names import TIMEZONE
 from crawler.siteconfig.errors import rule_error
 
-TIMEZONE = "Asia/Shanghai"
 DEFAULT_SCHEDULE = "30m"
 _INTERVAL = re.compile(r"(\d+)\s*([smhd])")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

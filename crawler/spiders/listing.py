@@ -10,9 +10,13 @@ events on stdout, crawler.spiders.progress), ``state=DIR`` (the list-page cache 
 Per column: the adapter's first requests; each list page -> ``adapter.parse`` -> items; file items
 become file articles, other items are fetched when unknown or due for a re-check; paging goes on
 while a page shows news (crawler.spiders.state). Article pages -> ``extract_article`` -> the
-pipelines (crawler.pipelines). A challenge answer never reaches a parser (crawler.middlewares).
+item pipelines. A challenge answer never reaches a parser (crawler.middlewares).
 When every list is read, known articles that vanished from a list or are due are probed: a
-404/410 is withdrawal evidence. At close: listings, the run's status and stats into the store.
+404/410 is withdrawal evidence. At close: listings, the run's status and stats into the ledger.
+
+What the store knows and keeps reaches the spider only through its ledger (crawler.ledger,
+chosen by the ``EDUWATCH_LEDGER`` setting); what became of each article, through Scrapy's
+``item_scraped`` / ``item_dropped`` signals. The spider imports nothing of the monitor.
 """
 
 from __future__ import annotations
@@ -39,6 +43,8 @@ from crawler.adapters.base import (
     PageRequest,
     adapter_for,
 )
+from crawler.items import CrawledArticle, now_utc
+from crawler.ledger import Ledger, LedgerError, NullLedger, known_urls_file, make_ledger
 from crawler.middlewares import (
     ROLE,
     VALIDATORS,
@@ -48,7 +54,6 @@ from crawler.middlewares import (
     response_charset,
 )
 from crawler.normalize import ExtractionError, extract_article, file_article, is_attachment_url
-from crawler.pipelines import CrawledArticle, LedgerError, RunLedger, known_urls_file, now_utc
 from crawler.settings import site_settings
 from crawler.sites import EffectiveColumn, load_site
 from crawler.spiders.listcache import CachedPage, ListCache, page_key, write_atomically
@@ -95,7 +100,8 @@ class ListingSpider(scrapy.Spider):
         self.stats_path = Path(stats) if stats else None
         self.progress = Progress(progress not in (None, "", "0", "false"))
         self.given_known = known_urls_file(Path(known_urls)) if known_urls else set()
-        self.ledger = RunLedger(self.site, self.config_dir, database)
+        self.database = database
+        self.ledger: Ledger = NullLedger(self.site, self.config_dir)  # from_crawler: the setting's
         folder = Path(state) if state else self.config_dir.resolve().parent / "data" / "crawl-state"
         self.cache = ListCache.load(folder / f"{self.site.id}.json")
         self.adapters: dict[str, Adapter] = {}
@@ -108,10 +114,12 @@ class ListingSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         for name, value in site_settings(spider.site).items():
             crawler.settings.set(name, value, priority="spider")
-        writer_after = crawler.settings.get("EDUWATCH_STORE_WRITER_AFTER")
-        if writer_after not in (None, "", "none", "None"):
-            spider.ledger.writer_after = int(writer_after)
+        spider.ledger = make_ledger(
+            crawler.settings, spider.site, spider.config_dir, spider.database
+        )
         crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
+        crawler.signals.connect(spider.on_item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(spider.on_item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(spider.on_error, signal=signals.spider_error)
         return spider
 
@@ -355,15 +363,20 @@ class ListingSpider(scrapy.Spider):
         self._state().fail(reason, run)
         self.progress.emit("failure", column=run.name, reason=reason, url=url, scope="article")
 
-    def article_stored(self, item: CrawledArticle, change: str | None, error: str | None) -> None:
-        """Called by the ingest pipeline for each article it handled."""
-        state = self._state()
-        if error is not None:
-            self._failed(state.columns[item.column], "store", item.article.url)
+    def on_item_scraped(self, item: Any, **_: Any) -> None:
+        """An article through every pipeline: counted by its change (None: not stored)."""
+        if not isinstance(item, CrawledArticle) or self.state is None:
             return
-        if change is not None:
-            state.changes[change] += 1
-        self.progress.emit("article", column=item.column, change=change, title=item.article.title)
+        if item.change is not None:
+            self.state.changes[item.change] += 1
+        self.progress.emit(
+            "article", column=item.column, change=item.change, title=item.article.title
+        )
+
+    def on_item_dropped(self, item: Any, **_: Any) -> None:
+        """An article a pipeline dropped (it could not be stored): a failure, reason ``store``."""
+        if isinstance(item, CrawledArticle) and self.state is not None:
+            self._failed(self.state.columns[item.column], "store", item.article.url)
 
     # -- probes, errors, close ---------------------------------------------------------------
     def on_idle(self) -> None:
@@ -425,7 +438,7 @@ class ListingSpider(scrapy.Spider):
             "requests": collected.get("downloader/request_count", 0),
             "retries": collected.get("retry/count", 0),
             "robots_forbidden": collected.get("robotstxt/forbidden", 0),
-            "stored_by_writer": self.ledger.writer_count,
+            **self.ledger.stats(),
         }
 
     def _save_cache(self, state: CrawlState, run_ok: bool) -> None:

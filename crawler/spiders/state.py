@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from crawler.adapters.base import ListItem, PageRequest
+from crawler.names import RunStatus
 from crawler.spiders.listcache import CachedPage, ListCache
 
 ColumnStatus = Literal["listing", "ok", "unchanged", "broken", "challenge", "failed", "blocked"]
 LISTED: frozenset[str] = frozenset({"ok", "unchanged"})
-RunStatus = Literal["ok", "partial", "failed"]
 RequestKey = tuple[str, str, bytes]
 
 

@@ -1,6 +1,6 @@
 """The contract between the outbox (who sends what, when) and the alert renderers and channels.
 
-    content = AlertContent(...)                       # the outbox builds it from an event's rows
+    content = AlertContent(...)                       # plain data (monitor.store.alert_content)
     alert = render_alert(content, key=delivery_key)   # monitor.alerts.render
     channel = channel_for(kind, options)              # monitor.alerts.channels: email, webhook, ...
     await channel.send(alert)                         # raises DeliveryError; returns on success
@@ -13,9 +13,17 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
+
+from crawler.names import SHANGHAI
+
+
+def shanghai(moment: datetime) -> str:
+    """A time as alerts show it: ISO 8601 in Asia/Shanghai, to the second."""
+    return moment.astimezone(SHANGHAI).isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True, slots=True)

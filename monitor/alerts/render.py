@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from crawler.names import ARTICLE_EVENT_KINDS
 from monitor.alerts.contract import Alert, AlertContent
 from monitor.diff import CharSpan, Clause, DiffOp, TextDiff, char_spans, render_html, render_text
 
@@ -33,7 +34,7 @@ CARD_DIFF_LINES = 6
 CARD_LINE_MAX = 100
 DIFF_CONTEXT = 1  # unchanged clauses shown around a change, when the diff JSON carries them
 
-ARTICLE_KINDS = ("new", "revised", "withdrawn", "test")
+ARTICLE_KINDS = (*ARTICLE_EVENT_KINDS, "test")
 SITE_KINDS = ("site_failing", "site_recovered", "site_stale")
 LABELS = {
     "new": "新文章",

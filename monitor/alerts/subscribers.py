@@ -43,6 +43,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
+from crawler.names import ARTICLE_EVENT_KINDS, ArticleEventKind
 from crawler.siteconfig.errors import FILE_KEY, Loc, rule_error, rule_errors
 from crawler.siteconfig.errors import ConfigError as Problem
 from crawler.siteconfig.fields import SiteId, Text
@@ -52,14 +53,14 @@ from crawler.siteconfig.yamldoc import YamlDocument, YamlSyntaxError, parse_yaml
 from monitor.alerts.contract import Channel, ChannelOptions
 
 SUBSCRIBERS_FILE = "subscribers.yaml"
-SUBSCRIBER_KINDS = ("new", "revised", "withdrawn")
+SUBSCRIBER_KINDS = ARTICLE_EVENT_KINDS
 OPERATOR_KINDS = ("site_failing", "site_recovered", "site_stale")
 ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 SECRET_OPTION = re.compile(r"(?:^|_)(?:password|passwd|secret|token|api_?key)$", re.IGNORECASE)
 _NAME = re.compile(r"[a-z][a-z0-9_-]{0,39}")
 _CHANNEL_PACKAGE = "monitor.alerts.channels"
 
-EventKind = Literal["new", "revised", "withdrawn"]
+EventKind = ArticleEventKind
 Mode = Literal["immediate", "digest"]
 
 

@@ -7,10 +7,11 @@ import json
 import sys
 from typing import Any, TextIO
 
+from crawler.names import EVENT_KINDS
 from monitor.cli import add_command
 from monitor.commands.db import SHANGHAI, open_from_args, parse_since, shown
 from monitor.errors import NotFoundError
-from monitor.store.models import EVENT_KINDS, ArticleVersion, StoredArticle
+from monitor.store.models import ArticleVersion, StoredArticle
 from monitor.store.queries import article_versions, find_article, list_articles, list_events
 
 

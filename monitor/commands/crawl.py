@@ -8,13 +8,12 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from crawler.names import CHANGE_KINDS
 from crawler.sites import SiteConfig, SiteConfigError, load_site
 from monitor.cli import add_command
 from monitor.config import load_config
 from monitor.errors import ConfigError
 from monitor.runner import DEFAULT_TIMEOUT, CrawlJob, CrawlResult, run_crawl
-
-CHANGE_KINDS = ("new", "revised", "unchanged", "baseline")
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -6,16 +6,14 @@ import argparse
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
+from crawler.names import SHANGHAI
 from monitor.cli import add_command
 from monitor.config import load_config, parse_duration
 from monitor.errors import ConfigError, StoreError
-from monitor.store import Store, open_store, upgrade
+from monitor.store import Store, open_configured, upgrade
 from monitor.store.retention import prune
 from monitor.store.types import utcnow
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -58,7 +56,7 @@ def run_prune(args: argparse.Namespace) -> int:
 def open_from_args(args: argparse.Namespace, command: str) -> Store | None:
     """The store of ``--config`` (migrated), or None after printing why it cannot be opened."""
     try:
-        return open_store(config=load_config(args.config))
+        return open_configured(load_config(args.config))
     except (ConfigError, StoreError) as error:
         print(f"eduwatch {command}: {error}", file=sys.stderr)
         return None

@@ -11,8 +11,8 @@ import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
+from crawler.names import SHANGHAI
 from monitor.alerts.channels import channel_for
 from monitor.alerts.contract import AlertAttachment, AlertContent, Channel, DeliveryError
 from monitor.alerts.render import render_alert
@@ -24,7 +24,6 @@ from monitor.errors import ConfigError
 
 EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
 OPERATOR = "@operator"
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 _OLD = [
     "各市教育局:",

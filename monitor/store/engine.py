@@ -66,16 +66,3 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
-
-
-def open_store(
-    url: str | None = None, config: ServiceConfig | None = None, *, upgrade: bool = True
-) -> Store:
-    """Open the store at ``url`` (default: the config's), migrated to the latest schema."""
-    from monitor.store.migrate import upgrade_engine
-
-    config = config or ServiceConfig()
-    engine = make_engine(url or config.database.url)
-    if upgrade:
-        upgrade_engine(engine)
-    return Store(engine, config)

@@ -13,8 +13,9 @@ from sqlalchemy import Insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from crawler.names import EVENT_KINDS
 from monitor.store.deliveries import fan_out
-from monitor.store.models import EVENT_KINDS, Event
+from monitor.store.models import Event
 
 
 def record_event(

@@ -13,10 +13,10 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from crawler.urls import canonical_url, url_key
 from monitor.errors import IngestError, NotFoundError
 from monitor.store.events import record_event
 from monitor.store.models import ArticleVersion, CrawlRun, Listing, StoredArticle
-from monitor.store.urls import canonical_url, url_key
 
 GONE_STATUSES = frozenset({404, 410})
 WITHDRAW_AFTER = 2  # runs in a row with the evidence

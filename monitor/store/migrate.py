@@ -12,7 +12,6 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from monitor.errors import StoreError
-from monitor.store.engine import make_engine
 
 MIGRATIONS = Path(__file__).resolve().with_name("migrations")
 # Any constant: PostgreSQL advisory lock held while migrating, so two starting workers queue.
@@ -52,12 +51,3 @@ def upgrade_engine(engine: Engine, revision: str = "head") -> str | None:
         url = engine.url.render_as_string(hide_password=True)
         raise StoreError(f"cannot migrate the database {url}: {error}") from error
     return current_revision(engine)
-
-
-def upgrade(url: str, revision: str = "head") -> str | None:
-    """`eduwatch db upgrade`: migrate the database at ``url``; returns the revision reached."""
-    engine = make_engine(url)
-    try:
-        return upgrade_engine(engine, revision)
-    finally:
-        engine.dispose()

@@ -33,9 +33,6 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-EVENT_KINDS = ("new", "revised", "withdrawn", "site_failing", "site_recovered", "site_stale")
-RUN_STATUSES = ("running", "ok", "partial", "failed")
-
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)

@@ -17,10 +17,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from monitor.alerts.content import event_content, notice_content
 from monitor.alerts.contract import AlertContent
 from monitor.alerts.routing import OPERATOR, RoutingTable
 from monitor.errors import NotFoundError, StoreError
+from monitor.store.alert_content import event_content, notice_content
 from monitor.store.deliveries import add_notice, delivery_key
 from monitor.store.delivery_models import (
     DELIVERY_STATUSES,

@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
+from crawler.urls import url_key
 from monitor.errors import NotFoundError
 from monitor.store.models import ArticleVersion, Event, StoredArticle
-from monitor.store.urls import url_key
 
 
 @dataclass(frozen=True, slots=True)

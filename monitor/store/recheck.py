@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
+from crawler.urls import url_key
 from monitor.config import RevisionsSection
 from monitor.store.models import StoredArticle
-from monitor.store.urls import url_key
 
 _CHUNK = 500
 

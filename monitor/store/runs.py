@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy.orm import Session
 
+from crawler.names import RunStatus
 from monitor.config import ServiceConfig
 from monitor.errors import NotFoundError
 from monitor.store.health import check_stale, note_failure, note_success
@@ -16,7 +17,6 @@ from monitor.store.listing import apply_listings, listed_count
 from monitor.store.models import CrawlRun, Site
 from monitor.store.sites import SiteRef, ensure_site, in_baseline
 
-RunStatus = Literal["ok", "partial", "failed"]
 FINISH_STATUSES = ("ok", "partial", "failed")
 NO_LIST_ITEMS = "no list items: a broken site or adapter, never 'no news'"
 

@@ -5,13 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
+from crawler.names import SHANGHAI
 from crawler.normalize import Article
+from crawler.urls import canonical_url
 from monitor.store.models import ArticleVersion
-from monitor.store.urls import canonical_url
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def fingerprint(article: Article) -> str:

@@ -19,10 +19,10 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, parseaddr
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
+from crawler.names import SHANGHAI
 from monitor.alerts.channels.secrets import ChannelConfigError, SecretRef, Secrets
 from monitor.alerts.contract import Alert, Channel, ChannelOptions, DeliveryError
 
@@ -136,7 +136,7 @@ class EmailChannel(Channel):
             ) from None
 
     async def send(self, alert: Alert) -> None:
-        now = datetime.now(ZoneInfo("Asia/Shanghai"))
+        now = datetime.now(SHANGHAI)
         message = build_message(alert, self.config.sender, self.config.to, now)
         await asyncio.to_thread(self._deliver, message)
 

@@ -1,31 +1,25 @@
 """An event's rows -> the AlertContent its renderers show (monitor.alerts.contract).
 
-Page text goes in raw: the renderers escape it. Times are shown in Asia/Shanghai.
+The store reads its rows into plain data here; the alerts never import the store. Page text goes
+in raw: the renderers escape it. Times are shown in Asia/Shanghai.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from monitor.alerts.contract import AlertAttachment, AlertContent
+from monitor.alerts.contract import AlertAttachment, AlertContent, shanghai
 from monitor.store.delivery_models import Delivery
 from monitor.store.models import ArticleVersion, Event, Site, StoredArticle
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 SERVICE_NAME = "eduwatch"
 NOTICE_TITLES = {
     "service_started": "服务已启动",
     "service_stopped": "服务已停止",
     "delivery_dead": "告警投递失败，已放弃重试",
 }
-
-
-def shanghai(moment: datetime) -> str:
-    return moment.astimezone(SHANGHAI).isoformat(timespec="seconds")
 
 
 def event_content(session: Session, event: Event) -> AlertContent:
