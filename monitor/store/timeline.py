@@ -7,16 +7,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, Generic, TypeVar
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
+from crawler.names import ARTICLE_EVENT_KINDS, SHANGHAI
 from monitor.store.delivery_models import Delivery
 from monitor.store.models import ArticleVersion, CrawlRun, Event, Listing, Site, StoredArticle
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-CHANGE_KINDS = ("new", "revised", "withdrawn")
 T = TypeVar("T")
 SUMMARY_PREFIX = 220  # characters of a version's text that hold its summary line (line 3)
 
@@ -89,7 +87,7 @@ def shanghai_day_start(day: date) -> datetime:
 
 
 def _filtered(query: Any, filters: ChangeFilter, version: Any, dialect: str) -> Any:
-    kinds = [filters.kind] if filters.kind else list(CHANGE_KINDS)
+    kinds = [filters.kind] if filters.kind else list(ARTICLE_EVENT_KINDS)
     query = query.where(Event.kind.in_(kinds))
     if filters.site:
         query = query.where(Event.site_id == filters.site)

@@ -7,11 +7,11 @@ import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from fastapi import HTTPException, Request
 from sqlalchemy.orm import Session
 
+from crawler.names import SHANGHAI
 from monitor.commands.diff import Comparison, compare
 from monitor.store.delivery_models import Delivery
 from monitor.store.models import ArticleVersion, StoredArticle
@@ -22,7 +22,6 @@ from monitor.store.types import utcnow
 from monitor.web.auth import matches, presented_token, same_origin
 from monitor.web.context import WebContext
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 Row = TypeVar("Row")
 
 

@@ -17,8 +17,9 @@ from prometheus_client.core import (
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
+from crawler.names import EVENT_KINDS
 from monitor.store.delivery_models import DELIVERY_STATUSES, Delivery
-from monitor.store.models import EVENT_KINDS, Event, Site, StoredArticle
+from monitor.store.models import Event, Site, StoredArticle
 from monitor.web.context import WebContext
 
 

@@ -4,11 +4,12 @@ An empty form field (``?since=``) counts as absent, so a plain HTML form can sen
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import Path, Query
 from pydantic import BeforeValidator
 
+from crawler.names import ArticleEventKind
 from monitor.store.timeline import ChangeFilter
 
 
@@ -23,7 +24,6 @@ Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 VersionId = Annotated[
     int | None, Query(ge=1, le=MAX_ID, description="a version id (default: the current one)")
 ]
-Kind = Literal["new", "revised", "withdrawn"]
 MAX_PER_PAGE = 200
 
 
@@ -35,7 +35,9 @@ def change_filter(
     category: Annotated[
         str | None, Query(description="news, notice or policy", pattern=TEXT), Blank
     ] = None,
-    kind: Annotated[Kind | None, Query(description="new, revised or withdrawn"), Blank] = None,
+    kind: Annotated[
+        ArticleEventKind | None, Query(description="new, revised or withdrawn"), Blank
+    ] = None,
     q: Annotated[
         str | None,
         Query(description="a keyword of the title or document number", pattern=TEXT),
