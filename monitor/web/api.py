@@ -12,7 +12,6 @@ from pydantic import BaseModel, Field
 from monitor.commands.diff import comparison_json
 from monitor.errors import NotFoundError, StoreError
 from monitor.store.delivery_models import DELIVERY_STATUSES, Delivery
-from monitor.store.queries import article_versions, find_article
 from monitor.store.timeline import Change, ChangeFilter, list_changes
 from monitor.store.types import utcnow
 from monitor.web import data
@@ -140,12 +139,8 @@ def api_article(
     """One article: metadata, a version's text and attachments, the version history."""
     ctx = data.context(request)
     with ctx.store.transaction() as session:
-        article = _article(session, article_id)
-        versions = list(article_versions(session, article.id))
-        chosen = data.chosen_version(article, versions, version)
-        if chosen is None:
-            raise HTTPException(404, f"article {article_id} has no version {version}")
-        return ArticleOut.model_validate(data.article_dict(article, chosen, versions))
+        _, item = data.article_view(session, article_id, version)
+    return ArticleOut.model_validate(item)
 
 
 @router.get("/articles/{article_id}/diff", responses=NOT_FOUND)
@@ -164,7 +159,7 @@ def api_diff(
     """The clause diff (monitor.diff JSON) of two versions, with both sides described."""
     ctx = data.context(request)
     with ctx.store.transaction() as session:
-        _article(session, article_id)
+        data.article_or_404(session, article_id)
         try:
             comparison = data.comparison(session, article_id, against, version)
         except NotFoundError as error:
@@ -205,13 +200,6 @@ def api_retry(request: Request, delivery_id: Id) -> RetryOut:
         raise HTTPException(404, str(error)) from None
     except StoreError as error:
         raise HTTPException(409, str(error)) from None
-
-
-def _article(session: Any, article_id: int) -> Any:
-    try:
-        return find_article(session, str(article_id))
-    except NotFoundError:
-        raise HTTPException(404, f"no article {article_id}") from None
 
 
 def _delivery(row: Delivery) -> dict[str, Any]:

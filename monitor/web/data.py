@@ -13,10 +13,12 @@ from sqlalchemy.orm import Session
 
 from crawler.names import SHANGHAI
 from monitor.commands.diff import Comparison, compare
+from monitor.errors import NotFoundError
 from monitor.store.delivery_models import Delivery
 from monitor.store.models import ArticleVersion, StoredArticle
 from monitor.store.outbox_queue import backlog
 from monitor.store.outbox_queue import retry as retry_delivery
+from monitor.store.queries import article_versions, find_article
 from monitor.store.timeline import Page, deliveries_page
 from monitor.store.types import utcnow
 from monitor.web.auth import matches, presented_token, same_origin
@@ -46,6 +48,26 @@ def in_shanghai(row: Row) -> Row:
         if isinstance(value := getattr(row, f.name), datetime)
     }
     return dataclasses.replace(row, **changes)  # type: ignore[type-var]
+
+
+def article_or_404(session: Session, article_id: int) -> StoredArticle:
+    try:
+        return find_article(session, str(article_id))
+    except NotFoundError:
+        raise HTTPException(404, f"没有文章 {article_id}: no article {article_id}") from None
+
+
+def article_view(
+    session: Session, article_id: int, version_id: int | None
+) -> tuple[StoredArticle, dict[str, Any]]:
+    """The article and its chosen version (default: current) as a dict; 404 when either is
+    missing."""
+    article = article_or_404(session, article_id)
+    versions = list(article_versions(session, article.id))
+    chosen = chosen_version(article, versions, version_id)
+    if chosen is None:
+        raise HTTPException(404, f"文章 {article_id} 没有版本 {version_id}: no such version")
+    return article, article_dict(article, chosen, versions)
 
 
 def chosen_version(

@@ -13,7 +13,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from monitor.errors import NotFoundError, StoreError
-from monitor.store.queries import article_versions, find_article
+from monitor.store.queries import article_versions
 from monitor.store.timeline import ChangeFilter, list_changes
 from monitor.store.types import utcnow
 from monitor.web import data, labels
@@ -105,12 +105,7 @@ def changes_page(
 def article_page(request: Request, article_id: Id, version: VersionId = None) -> HTMLResponse:
     ctx = data.context(request)
     with ctx.store.transaction() as session:
-        article = _article(session, article_id)
-        versions = list(article_versions(session, article.id))
-        chosen = data.chosen_version(article, versions, version)
-        if chosen is None:
-            raise HTTPException(404, f"文章 {article_id} 没有版本 {version}")
-        item = data.article_dict(article, chosen, versions)
+        article, item = data.article_view(session, article_id, version)
     return render(
         request, "article.html.j2", a=item, current=article.current_version_id,
         feed=str(request.url_for("feed_site", site=article.site_id)),
@@ -128,7 +123,7 @@ def diff_page(
 ) -> HTMLResponse:
     ctx = data.context(request)
     with ctx.store.transaction() as session:
-        article = _article(session, article_id)
+        article = data.article_or_404(session, article_id)
         versions = list(article_versions(session, article.id))
         try:
             comparison = data.comparison(session, article_id, against, version)
@@ -193,10 +188,3 @@ def error_page(request: Request, status_code: int, detail: str) -> HTMLResponse:
     return render(
         request, "error.html.j2", status_code=status_code, code=status_code, detail=detail
     )
-
-
-def _article(session: Any, article_id: int) -> Any:
-    try:
-        return find_article(session, str(article_id))
-    except NotFoundError:
-        raise HTTPException(404, f"没有文章 {article_id}") from None
