@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from monitor.config import ServiceConfig
 from monitor.ingest import finish_run
+from monitor.logs import REDACT
 from monitor.store import Store, make_engine
 from monitor.store.delivery_models import Delivery
 from monitor.web.app import create_app
@@ -373,3 +374,21 @@ def test_healthz_says_ok_and_503_without_a_store(store: Store, tmp_path: Path) -
     response = client_for(broken).get("/healthz")
     assert response.status_code == 503 and "secret-pw" not in response.text
     broken.close()
+
+
+def test_the_running_services_secrets_are_blanked_out_of_errors(store: Store) -> None:
+    secret = "hook-secret-5521"
+    with store.transaction() as session:
+        row = session.scalars(select(Delivery).where(Delivery.status == "pending")).one()
+        row.last_error = f"webhook: POST http://127.0.0.1:9/hook?token={secret}: HTTP 500"
+    REDACT.update([secret])
+    try:
+        client = client_for(store)
+        for path in ("/deliveries", "/api/deliveries?status=pending"):
+            text = client.get(path).text
+            assert secret not in text and "webhook: POST" in text, path
+    finally:
+        REDACT.update([])
+        with store.transaction() as session:
+            row = session.scalars(select(Delivery).where(Delivery.status == "pending")).one()
+            row.last_error = None

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from monitor.commands.diff import comparison_json
 from monitor.errors import NotFoundError, StoreError
+from monitor.logs import REDACT
 from monitor.store.delivery_models import DELIVERY_STATUSES, Delivery
 from monitor.store.timeline import Change, ChangeFilter, list_changes
 from monitor.store.types import utcnow
@@ -203,4 +204,6 @@ def api_retry(request: Request, delivery_id: Id) -> RetryOut:
 
 
 def _delivery(row: Delivery) -> dict[str, Any]:
-    return data.shanghai({name: getattr(row, name) for name in DeliveryOut.model_fields})
+    out = data.shanghai({name: getattr(row, name) for name in DeliveryOut.model_fields})
+    out["last_error"] = REDACT(row.last_error) if row.last_error else None
+    return out

@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from monitor.errors import NotFoundError, StoreError
+from monitor.logs import REDACT
 from monitor.store.queries import article_versions
 from monitor.store.timeline import ChangeFilter, list_changes
 from monitor.store.types import utcnow
@@ -39,6 +40,7 @@ def _environment() -> Environment:
     env.filters["t"] = _shown
     env.filters["day"] = lambda moment: _shown(moment, "%Y-%m-%d")
     env.filters["href"] = external_href
+    env.filters["redact"] = lambda text: REDACT(str(text)) if text else ""
     env.globals["L"] = labels
     env.globals["query"] = lambda **values: urlencode({k: v for k, v in values.items() if v})
     return env

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from crawler.sites import SiteConfig
+from monitor.logs import REDACT
 from monitor.scheduler import next_due
 from monitor.store.timeline import SiteState, site_states
 
@@ -85,12 +86,12 @@ def _row(config: SiteConfig, state: SiteState | None, now: datetime) -> SiteRow:
         schedule=config.schedule.expression,
         last_run=run.started_at if run else None,
         result=run.status if run else None,
-        error=run.error if run else None,
+        error=_hidden(run.error) if run else None,
         next_run=due,
         due_now=config.enabled and (due is None or due <= now),
         failures=state.consecutive_failures,
         last_failure=state.last_failure.started_at if state.last_failure else None,
-        last_failure_error=state.last_failure.error if state.last_failure else None,
+        last_failure_error=_hidden(state.last_failure.error) if state.last_failure else None,
         last_ok=state.last_ok,
         articles=state.articles,
         columns=columns,
@@ -115,15 +116,20 @@ def _orphan(state: SiteState) -> SiteRow:
         schedule=None,
         last_run=run.started_at if run else None,
         result=run.status if run else None,
-        error=run.error if run else None,
+        error=_hidden(run.error) if run else None,
         next_run=None,
         due_now=False,
         failures=state.consecutive_failures,
         last_failure=state.last_failure.started_at if state.last_failure else None,
-        last_failure_error=state.last_failure.error if state.last_failure else None,
+        last_failure_error=_hidden(state.last_failure.error) if state.last_failure else None,
         last_ok=state.last_ok,
         articles=state.articles,
     )
+
+
+def _hidden(text: str | None) -> str | None:
+    """The text with the running service's secrets (monitor.logs.REDACT) blanked out."""
+    return REDACT(text) if text else text
 
 
 def _sort_key(row: SiteRow, sort: str) -> tuple[Any, ...]:
