@@ -7,7 +7,8 @@ Figures, never pass/fail. The store is filled directly with executemany (32 site
 with a current version of about 1,500 characters, events over a year: 80 % new, 15 % revised,
 5 % withdrawn, each with a small diff payload), then served by uvicorn on a loopback port and
 asked over HTTP (one keep-alive connection), each query `--requests` times: p50 and p95 of the
-whole answer, in milliseconds, for the HTML page and the JSON API.
+whole answer, in milliseconds, for the HTML page and the JSON API; /healthz (one `SELECT 1`)
+gives the floor of the server itself, and the load average says how busy the machine was.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
+import os
 import random
 import statistics
 import sys
@@ -201,6 +203,9 @@ def figures(label: str, store: Store, articles: int, events: int, requests: int)
             )
         sites = measure(served.base, "/api/sites", {}, max(20, requests // 5))
         print(f"  {'sites (API)':<16}{sites[0]:>9.1f}{sites[1]:>9.1f}")
+        bare = measure(served.base, "/healthz", {}, requests)
+        print(f"  {'/healthz':<16}{bare[0]:>9.1f}{bare[1]:>9.1f}  (the server's own floor)")
+        print(f"  load average while measured: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     finally:
         served.stop()
 
