@@ -7,7 +7,8 @@ Figures, never pass/fail. The store is filled directly with executemany (32 site
 with a current version of about 1,500 characters, events over a year: 80 % new, 15 % revised,
 5 % withdrawn, each with a small diff payload), then served by uvicorn on a loopback port and
 asked over HTTP (one keep-alive connection), each query `--requests` times: p50 and p95 of the
-whole answer, in milliseconds, for the HTML page and the JSON API; /healthz (one `SELECT 1`)
+whole answer, in milliseconds, for the HTML page and the JSON API, and of the store's query alone
+(`list_changes` in process); /healthz (one `SELECT 1`)
 gives the floor of the server itself, and the load average says how busy the machine was.
 """
 
@@ -23,7 +24,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ from bench.predecessor import AUTHORITIES, DEFAULT_ADMIN, postgres_store, sqlite
 from crawler.sites import SiteConfig
 from monitor.store import Store
 from monitor.store.models import ArticleVersion, CrawlRun, Event, Site, StoredArticle
+from monitor.store.timeline import ChangeFilter, list_changes
 from monitor.web.address import Listen
 from monitor.web.context import WebContext
 from monitor.web.server import EmbeddedServer, bind, uvicorn_config
@@ -187,19 +189,41 @@ def measure(base: str, path: str, params: dict[str, str], requests: int) -> tupl
     return statistics.median(times), quantiles[94]
 
 
+def measure_sql(store: Store, params: dict[str, str], requests: int) -> tuple[float, float]:
+    """The store's part alone: `list_changes` in this process, one transaction each."""
+    filters = ChangeFilter(
+        site=params.get("site"), authority=params.get("authority"),
+        category=params.get("category"), kind=params.get("kind"), keyword=params.get("q"),
+        since=date.fromisoformat(params["since"]) if "since" in params else None,
+        until=date.fromisoformat(params["until"]) if "until" in params else None,
+    )  # fmt: skip
+    page = int(params.get("page", "1"))
+    times = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        with store.transaction() as session:
+            list_changes(session, filters, page, 50)
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times), statistics.quantiles(times, n=100)[94]
+
+
 def figures(label: str, store: Store, articles: int, events: int, requests: int) -> None:
     seconds = load(store, articles, events)
     print(f"\n{label}: {articles:,} articles, {events:,} events loaded in {seconds:.1f} s")
     served = Served(store)
     try:
-        print(f"  {'query':<16}{'API p50':>9}{'API p95':>9}{'page p50':>10}{'page p95':>10}  rows")
+        print(
+            f"  {'query':<16}{'API p50':>9}{'API p95':>9}{'page p50':>10}{'page p95':>10}"
+            f"{'SQL p50':>9}{'SQL p95':>9}  rows"
+        )
         for name, params in QUERIES:
             api = measure(served.base, "/api/changes", params, requests)
             page = measure(served.base, "/changes", params, requests)
+            sql = measure_sql(store, params, requests)
             total = httpx.get(served.base + "/api/changes", params=params).json()["total"]
             print(
                 f"  {name:<16}{api[0]:>9.1f}{api[1]:>9.1f}{page[0]:>10.1f}{page[1]:>10.1f}"
-                f"  {total:,}"
+                f"{sql[0]:>9.1f}{sql[1]:>9.1f}  {total:,}"
             )
         sites = measure(served.base, "/api/sites", {}, max(20, requests // 5))
         print(f"  {'sites (API)':<16}{sites[0]:>9.1f}{sites[1]:>9.1f}")
