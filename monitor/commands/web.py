@@ -29,7 +29,7 @@ def run_web(args: argparse.Namespace) -> int:
     from monitor.web.server import WebRefused, listen_address, serve_forever, web_context
 
     try:
-        config = load_config(args.config, secrets=True)
+        config = load_config(args.config)
         listen = listen_address(args.listen, config)
     except (ConfigError, ValueError) as error:
         print(f"eduwatch web: {error}", file=sys.stderr)
