@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.exc import OperationalError
 
 from monitor.config import ServiceConfig
 from monitor.ingest import finish_run
@@ -392,3 +393,18 @@ def test_the_running_services_secrets_are_blanked_out_of_errors(store: Store) ->
         with store.transaction() as session:
             row = session.scalars(select(Delivery).where(Delivery.status == "pending")).one()
             row.last_error = None
+
+
+def test_the_dashboard_reads_while_a_crawl_holds_the_write_lock(store: Store) -> None:
+    """On SQLite the store's transactions begin IMMEDIATE; the dashboard's must not wait for
+    them (nor make them wait), and can write nothing."""
+    if store.dialect != "sqlite":
+        pytest.skip("PostgreSQL readers never wait for writers")
+    client = client_for(store)
+    with store.transaction() as session:  # a writer holding the lock, as an ingest does
+        session.execute(select(Delivery.id)).all()
+        started = client.get("/api/changes", params={"per_page": 1})
+        assert started.status_code == 200 and started.json()["total"] == 6
+    context = WebContext(store, list)
+    with pytest.raises(OperationalError, match="readonly"), context.read() as session:
+        session.execute(delete(Delivery))

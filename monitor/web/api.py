@@ -109,7 +109,7 @@ def api_sites(
 ) -> list[SiteRow]:
     """Each site and column with its health."""
     ctx = data.context(request)
-    with ctx.store.transaction() as session:
+    with ctx.read() as session:
         rows = site_rows(session, ctx.sites(), utcnow(), authority, sort, desc)
     return [data.in_shanghai(row) for row in rows]
 
@@ -123,7 +123,7 @@ def api_changes(
 ) -> ChangesPage:
     """New, revised and withdrawn articles, newest first."""
     ctx = data.context(request)
-    with ctx.store.transaction() as session:
+    with ctx.read() as session:
         found = list_changes(session, filters, page, per_page)
     items = [data.in_shanghai(change) for change in found.items]
     return ChangesPage(
@@ -139,7 +139,7 @@ def api_article(
 ) -> ArticleOut:
     """One article: metadata, a version's text and attachments, the version history."""
     ctx = data.context(request)
-    with ctx.store.transaction() as session:
+    with ctx.read() as session:
         _, item = data.article_view(session, article_id, version)
     return ArticleOut.model_validate(item)
 
@@ -159,7 +159,7 @@ def api_diff(
 ) -> dict[str, Any]:
     """The clause diff (monitor.diff JSON) of two versions, with both sides described."""
     ctx = data.context(request)
-    with ctx.store.transaction() as session:
+    with ctx.read() as session:
         data.article_or_404(session, article_id)
         try:
             comparison = data.comparison(session, article_id, against, version)
@@ -177,7 +177,7 @@ def api_deliveries(
 ) -> DeliveriesPage:
     """The outbox, newest first, with each delivery's last error."""
     ctx = data.context(request)
-    with ctx.store.transaction() as session:
+    with ctx.read() as session:
         found, counts = data.deliveries(session, status, page, per_page)
         items = [DeliveryOut.model_validate(_delivery(row)) for row in found.items]
     return DeliveriesPage(

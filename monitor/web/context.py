@@ -3,11 +3,15 @@ each request, so a reload is seen), the operator token and whether every route n
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session, sessionmaker
 
 from crawler.sites import SiteConfig
 from monitor.store import Store
+from monitor.web.reading import read_sessions
 from monitor.web.tally import Tally
 
 
@@ -18,6 +22,15 @@ class WebContext:
     token: str | None = None
     protect: bool = False  # every route but /healthz needs the token (non-loopback address)
     tally: Tally = field(default_factory=Tally)
+    _readers: sessionmaker[Session] | None = field(default=None, repr=False)
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session in a read-only transaction (monitor.web.reading)."""
+        if self._readers is None:
+            self._readers = read_sessions(self.store)
+        with self._readers.begin() as session:
+            yield session
 
     @property
     def authorities(self) -> list[str]:

@@ -68,7 +68,7 @@ def feed_title(filters: ChangeFilter) -> str:
 
 def _feed(request: Request, filters: ChangeFilter) -> Response:
     ctx = data.context(request)
-    with ctx.store.transaction() as session:
+    with ctx.read() as session:
         changes = list_changes(session, filters, 1, ENTRIES).items
     feed = FeedGenerator()
     feed.id(str(request.url))

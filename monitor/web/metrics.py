@@ -29,7 +29,7 @@ class StoreCollector(Collector):
 
     def collect(self) -> Iterator[Metric]:
         tally = self.context.tally
-        with self.context.store.transaction() as session:
+        with self.context.read() as session:
             tally.update(session)
             articles = session.execute(
                 select(StoredArticle.site_id, StoredArticle.status, func.count()).group_by(

@@ -78,7 +78,7 @@ def sites_page(
     desc: bool = False,
 ) -> HTMLResponse:
     ctx = data.context(request)
-    with ctx.store.transaction() as session:
+    with ctx.read() as session:
         rows = site_rows(session, ctx.sites(), utcnow(), authority or None, sort, desc)
     return render(
         request, "sites.html.j2", rows=rows, authorities=ctx.authorities,
@@ -93,7 +93,7 @@ def changes_page(
     page: PageNumber = 1,
 ) -> HTMLResponse:
     ctx = data.context(request)
-    with ctx.store.transaction() as session:
+    with ctx.read() as session:
         found = list_changes(session, filters, page, PER_PAGE)
     feed = request.url_for("feed_changes").include_query_params(**filters.query_args())
     return render(
@@ -106,7 +106,7 @@ def changes_page(
 @router.get("/articles/{article_id}", response_class=HTMLResponse, name="article_page")
 def article_page(request: Request, article_id: Id, version: VersionId = None) -> HTMLResponse:
     ctx = data.context(request)
-    with ctx.store.transaction() as session:
+    with ctx.read() as session:
         article, item = data.article_view(session, article_id, version)
     return render(
         request, "article.html.j2", a=item, current=article.current_version_id,
@@ -124,7 +124,7 @@ def diff_page(
     context: Annotated[int, Query(ge=-1, le=50)] = 2,
 ) -> HTMLResponse:
     ctx = data.context(request)
-    with ctx.store.transaction() as session:
+    with ctx.read() as session:
         article = data.article_or_404(session, article_id)
         versions = list(article_versions(session, article.id))
         try:
@@ -157,7 +157,7 @@ def deliveries_page(
     notice: Annotated[Literal["retried", "waiting"] | None, Query()] = None,
 ) -> HTMLResponse:
     ctx = data.context(request)
-    with ctx.store.transaction() as session:
+    with ctx.read() as session:
         found, counts = data.deliveries(session, status, page, PER_PAGE)
     return render(
         request, "deliveries.html.j2", found=found, counts=counts, status=status or "",
