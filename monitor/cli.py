@@ -44,6 +44,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
         "monitor.commands.probe",
         "try every list adapter on a column URL and print the site YAML",
     ),
+    ("web", "monitor.commands.web", "serve the web dashboard, JSON API, feeds and metrics"),
 )
 
 DEFAULT_CONFIG_DIR = "./config"

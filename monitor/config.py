@@ -33,6 +33,7 @@ from crawler.siteconfig.messages import describe, key_text
 from crawler.siteconfig.yamldoc import YamlSyntaxError, parse_yaml
 from crawler.sites import FILE_KEY
 from crawler.sites import ConfigError as Problem
+from monitor.alerts.channels.secrets import SecretRef
 from monitor.alerts.subscribers import (
     SUBSCRIBERS_FILE,
     ChannelSpec,
@@ -41,6 +42,7 @@ from monitor.alerts.subscribers import (
 )
 from monitor.alerts.subscribers import read_subscribers as _read_subscribers
 from monitor.errors import ConfigError
+from monitor.web.address import parse_listen
 
 CONFIG_FILE = "eduwatch.yaml"
 DATABASE_URL_ENV = "EDUWATCH_DATABASE_URL"
@@ -159,6 +161,37 @@ class OutboxSection(_Section):
     channel_failing_after: int = Field(default=3, ge=1)
 
 
+class WebSection(_Section):
+    """The web dashboard, API, feeds and metrics (monitor.web): served by `eduwatch run` on
+    `listen` (HOST:PORT) when set. `token` (a ``${NAME}`` reference) is the operator token: it
+    authorizes retries and is required, for everything but /healthz, on a non-loopback address."""
+
+    listen: str | None = None
+    token: SecretRef | None = None
+
+    @model_validator(mode="after")
+    def _check_listen(self, info: ValidationInfo) -> WebSection:
+        if self.listen is None:
+            return self
+        try:
+            address = parse_listen(self.listen)
+        except ValueError as error:
+            raise rule_errors("web", [(("listen",), str(error))]) from None
+        if not address.loopback and self.token is None:
+            message = "expected a token (${NAME}) to listen on a non-loopback address"
+            raise rule_errors("web", [(("token",), message)])
+        environ = environment_of(info)
+        name = (self.token or "")[2:-1]
+        if environ is not None and name and not environ.get(name):
+            raise rule_errors("web", [(("token",), f"expected the environment variable {name}")])
+        return self
+
+    def token_value(self, environ: Mapping[str, str] | None = None) -> str | None:
+        """The operator token from the environment (None when none is configured or set)."""
+        env = os.environ if environ is None else environ
+        return env.get(self.token[2:-1]) or None if self.token else None
+
+
 class ServiceConfig(_Section):
     database: DatabaseSection = DatabaseSection()
     retention: RetentionSection = RetentionSection()
@@ -168,6 +201,7 @@ class ServiceConfig(_Section):
     operator: OperatorSection = OperatorSection()
     scheduler: SchedulerSection = SchedulerSection()
     outbox: OutboxSection = OutboxSection()
+    web: WebSection = WebSection()
 
 
 def load_config(

@@ -307,6 +307,11 @@ def segments(op: DiffOp) -> Iterator[tuple[Literal["same", "del", "ins"], str]]:
         yield "same", old[position:]
 
 
+def shown_ops(diff: TextDiff, context: int) -> Iterator[DiffOp | None]:
+    """The ops to show: every change and ``context`` unchanged clauses around it; None = a gap."""
+    return _shown(diff, context)
+
+
 def _shown(diff: TextDiff, context: int) -> Iterator[DiffOp | None]:
     """The ops to show: every change and ``context`` unchanged clauses around it; None = a gap."""
     changes = [i for i, op in enumerate(diff.ops) if op.kind != "equal"]

@@ -193,6 +193,7 @@ class Service:
         loop.add_signal_handler(signal.SIGHUP, self._request_reload)
         outbox_stop = asyncio.Event()
         sending = asyncio.create_task(outbox.run(outbox_stop))
+        web = self._start_web(store, outbox_stop)
         logger.info(
             "eduwatch running: {} site(s) scheduled, {} subscriber(s), database {}",
             len(scheduler.next_runs()), len(self.setup.subscribers.active), _backend(store),
@@ -201,12 +202,23 @@ class Service:
         await scheduler.stop(self.terminate, STOP_CRAWLS_TIMEOUT)
         outbox_stop.set()
         await sending
+        if web is not None:
+            await web
         await self._say_goodbye(outbox)
         for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             loop.remove_signal_handler(signum)
         store.close()
         logger.info("eduwatch stopped")
         return 0
+
+    def _start_web(self, store: Store, stop: asyncio.Event) -> asyncio.Task[None] | None:
+        """The dashboard (monitor.web) beside the service when `web.listen` is set."""
+        if self.setup.config.web.listen is None:
+            return None
+        from monitor.web.server import serve_beside
+
+        sites = lambda: self.setup.sites  # noqa: E731 (read anew after each reload)
+        return asyncio.create_task(serve_beside(store, self.setup.config, sites, stop))
 
     def _request_reload(self) -> None:
         task = asyncio.ensure_future(self.reload())

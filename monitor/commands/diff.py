@@ -92,10 +92,16 @@ def run_diff(args: argparse.Namespace) -> int:
     return 0
 
 
-def compare(session: Session, ref: str, against: Against) -> Comparison:
-    """The article's current version against the chosen older one."""
+def compare(
+    session: Session, ref: str, against: Against, new_version: int | None = None
+) -> Comparison:
+    """The article's current version (or its version ``new_version``) against the chosen one."""
     article = find_article(session, ref)
     new = _version(session, article.current_version_id, f"article {article.id} has no version")
+    if new_version is not None and new_version != new.id:
+        new = _version(session, new_version, f"article {article.id} has no version {new_version}")
+        if new.article_id != article.id:
+            raise NotFoundError(f"article {article.id} has no version {new_version}")
     predecessor = None
     if against == "previous":
         hint = "use --against predecessor or --against VERSION"
