@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "monitor.commands.articles",
     "monitor.commands.diff",
     "monitor.commands.service",
+    "monitor.commands.worker",
     "monitor.commands.test_alert",
 )
 

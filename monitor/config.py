@@ -44,6 +44,7 @@ from monitor.errors import ConfigError
 
 CONFIG_FILE = "eduwatch.yaml"
 DATABASE_URL_ENV = "EDUWATCH_DATABASE_URL"
+REDIS_URL_ENV = "EDUWATCH_REDIS_URL"
 DEFAULT_DATABASE_URL = "sqlite:///data/eduwatch.sqlite"
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
@@ -156,6 +157,19 @@ class OutboxSection(_Section):
     lease: Duration = timedelta(minutes=5)
 
 
+class RedisSection(_Section):
+    """Distributed mode, when `url` is set (or $EDUWATCH_REDIS_URL): `eduwatch worker`s crawl
+    what the leading `eduwatch run` puts into Redis (monitor/distributed). Keys start with
+    `prefix`; the leader's lock lives `leader_ttl` unless renewed; a worker silent for
+    `worker_ttl` is dead and the requests it had taken go back to the queue."""
+
+    url: str | None = None
+    prefix: str = Field(default="eduwatch", pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
+    leader_ttl: Duration = timedelta(seconds=15)
+    worker_ttl: Duration = timedelta(seconds=15)
+    concurrency: int = Field(default=16, ge=1, le=256)  # requests in flight per worker
+
+
 class ServiceConfig(_Section):
     database: DatabaseSection = DatabaseSection()
     retention: RetentionSection = RetentionSection()
@@ -165,6 +179,11 @@ class ServiceConfig(_Section):
     operator: OperatorSection = OperatorSection()
     scheduler: SchedulerSection = SchedulerSection()
     outbox: OutboxSection = OutboxSection()
+    redis: RedisSection = RedisSection()
+
+    @property
+    def distributed(self) -> bool:
+        return bool(self.redis.url)
 
 
 def load_config(
@@ -183,7 +202,11 @@ def load_config(
     if config is None:
         raise ConfigError(problems)
     url = resolve_database_url(config.database.url, config_dir, environ, path)
-    return config.model_copy(update={"database": DatabaseSection(url=url)})
+    redis = config.redis.model_copy(update={"url": env.get(REDIS_URL_ENV) or config.redis.url})
+    if redis.url and make_url(url).get_backend_name() == "sqlite":
+        message = "expected PostgreSQL as database.url: distributed mode (redis.url) shares one"
+        raise ConfigError([Problem(path, None, "redis.url", f"{message} store, not SQLite")])
+    return config.model_copy(update={"database": DatabaseSection(url=url), "redis": redis})
 
 
 def check_service_config(config_dir: Path) -> tuple[str | None, tuple[Problem, ...]]:
