@@ -96,14 +96,17 @@ class LeasedQueue(PriorityQueue):
         """The request is done: out of the taken set, one less pending in its run. Returns the
         run's pending count left (0: the run is done), None when it counts for no run (or it
         was put back meanwhile: its new taker counts it)."""
-        return self.ack_token(request.meta.pop(LEASE, None), request.meta.get(RUN))
+        left = self.ack_token(request.meta.get(LEASE), request.meta.get(RUN))
+        request.meta.pop(LEASE, None)
+        return left
 
     def ack_token(self, token: str | None, run: Any) -> int | None:
-        data = self.members.pop(token, None) if token else None
-        if data is None:
+        """As ``ack``; a Redis error leaves the lease in place (ack again later)."""
+        if token is None or token not in self.members:
             return None
         run_key = self.keys.run(run) if run is not None else ""
-        left = int(self._ack(keys=[self.taken_key, run_key], args=[data]))
+        left = int(self._ack(keys=[self.taken_key, run_key], args=[self.members[token]]))
+        del self.members[token]
         return left if left >= 0 else None
 
     def give_back(self) -> int:
