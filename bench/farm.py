@@ -72,7 +72,8 @@ def trs_list(site: int, column: int, articles: int) -> str:
         '<!DOCTYPE html><html><head><meta charset="utf-8">'
         f"<title>{name}_测试{site}教育厅</title>"
         f'<meta name="SiteName" content="测试{site}教育厅">'
-        f'<meta name="ColumnName" content="{name}"></head><body><div class="header"><div class="logo">测试{site}教育厅</div></div>'
+        f'<meta name="ColumnName" content="{name}"></head><body>'
+        f'<div class="header"><div class="logo">测试{site}教育厅</div></div>'
         f"{padding(site * 10 + column, 150, 12)}"
         f'<div class="list-main"><div class="list-title"><h2>{name}</h2></div>'
         f'<ul id="list" class="list">\n{items}</ul><div class="page" id="page">'
