@@ -36,7 +36,13 @@ def text(seed: int, length: int) -> str:
 
 
 def padding(seed: int, links: int, script_kb: int) -> str:
-    """Page furniture: a link-heavy menu and footer, inline style and script."""
+    """Page furniture: a link-heavy menu and footer, inline style and script (64 variants, made
+    once: the farm must serve faster than the crawlers it measures)."""
+    return _padding(seed % 64, links, script_kb)
+
+
+@lru_cache(maxsize=512)
+def _padding(seed: int, links: int, script_kb: int) -> str:
     items = "".join(
         f'<li><a href="/zt/{seed % 97}/{k}.html" target="_blank">{text(seed + k, 8)}</a></li>'
         for k in range(links)
@@ -84,8 +90,8 @@ def trs_list(site: int, column: int, articles: int) -> str:
 
 
 def article_body(site: int, column: int, index: int) -> str:
-    seed = article_id(site, column, index)
-    return "".join(f"<p>　　{text(seed * 7 + k, 180)}。</p>\n" for k in range(8))
+    words = text(article_id(site, column, index), 8 * 180)
+    return "".join(f"<p>　　{words[k * 180 : (k + 1) * 180]}。</p>\n" for k in range(8))
 
 
 def trs_article(site: int, column: int, index: int) -> str:

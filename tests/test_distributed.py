@@ -238,6 +238,13 @@ def test_two_workers_share_one_queue_and_crawl_each_page_once(
     assert farm.pages_of("w1") > 0 and farm.pages_of("w2") > 0
     assert farm.client.zcard(farm.keys.requests()) == 0
     assert not list(farm.client.scan_iter(match=farm.keys.taken_pattern))
+    shown = subprocess.run(
+        [str(PYTHON), "-m", "monitor", "status", "--config", str(farm.config)],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    rows = {line.split()[0]: line.split() for line in shown.splitlines() if line.startswith("w")}
+    assert rows["w1"][1] == rows["w2"][1] == "yes"  # alive
+    assert "queue: http: 0 column jobs, 0 requests; 0 taken by workers; 0 open runs" in shown
 
 
 def test_a_worker_killed_mid_crawl_loses_nothing_and_raises_no_second_event(
