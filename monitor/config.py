@@ -204,9 +204,13 @@ def load_config(
     url = resolve_database_url(config.database.url, config_dir, environ, path)
     redis = config.redis.model_copy(update={"url": env.get(REDIS_URL_ENV) or config.redis.url})
     if redis.url and make_url(url).get_backend_name() == "sqlite":
-        message = "expected PostgreSQL as database.url: distributed mode (redis.url) shares one"
-        raise ConfigError([Problem(path, None, "redis.url", f"{message} store, not SQLite")])
+        raise ConfigError([_sqlite_refused(path)])
     return config.model_copy(update={"database": DatabaseSection(url=url), "redis": redis})
+
+
+def _sqlite_refused(path: Path) -> Problem:
+    message = "expected PostgreSQL as database.url: distributed mode (redis.url) shares one"
+    return Problem(path, None, "redis.url", f"{message} store, not SQLite")
 
 
 def check_service_config(config_dir: Path) -> tuple[str | None, tuple[Problem, ...]]:
@@ -217,8 +221,12 @@ def check_service_config(config_dir: Path) -> tuple[str | None, tuple[Problem, .
     config, problems = read_config_file(path, os.environ)
     if config is None:
         return None, tuple(problems)
-    backend = config.database.url.split(":", 1)[0].split("+", 1)[0]
-    return f"{CONFIG_FILE}: {backend} database", ()
+    url = os.environ.get(DATABASE_URL_ENV) or config.database.url
+    backend = url.split(":", 1)[0].split("+", 1)[0]
+    if (os.environ.get(REDIS_URL_ENV) or config.redis.url) and backend == "sqlite":
+        return None, (_sqlite_refused(path),)
+    mode = ", distributed (Redis)" if config.redis.url else ""
+    return f"{CONFIG_FILE}: {backend} database{mode}", ()
 
 
 def read_config_file(

@@ -28,10 +28,11 @@ import redis
 from sqlalchemy import create_engine, select, text
 
 from crawler.sites import SiteConfig, load_sites
-from monitor.config import load_config
+from monitor.config import check_service_config, load_config
 from monitor.distributed.enqueue import Dispatched, Dispatcher
 from monitor.distributed.keys import Keys
 from monitor.distributed.leader import Leadership
+from monitor.errors import ConfigError
 from monitor.store import Store, open_configured
 from monitor.store.models import CrawlRun, Event, StoredArticle
 from tests.db import _reachable_admin_url
@@ -373,3 +374,17 @@ def test_redis_restarted_under_a_running_worker(tmp_path: Path, database: str) -
         private.close()
         private.site.stop()
         server.stop()
+
+
+def test_distributed_mode_refuses_sqlite_naming_the_key(tmp_path: Path) -> None:
+    (tmp_path / "eduwatch.yaml").write_text(
+        f"database:\n  url: sqlite:///{tmp_path / 'x.sqlite'}\nredis:\n  url: {REDIS_URL}\n",
+        "utf-8",
+    )
+    with pytest.raises(ConfigError) as refused:
+        load_config(tmp_path, environ={})
+    assert "redis.url: expected PostgreSQL as database.url" in str(refused.value)
+    summary, problems = check_service_config(tmp_path)
+    assert summary is None and "redis.url" in str(problems[0])
+    postgres = load_config(tmp_path, environ={"EDUWATCH_DATABASE_URL": "postgresql://h/db"})
+    assert postgres.distributed and postgres.redis.url == REDIS_URL
