@@ -248,6 +248,18 @@ def test_two_workers_share_one_queue_and_crawl_each_page_once(
     assert "queue: http: 0 column jobs, 0 requests; 0 taken by workers; 0 open runs" in shown
 
 
+def test_a_poll_with_no_change_asks_conditionally_and_fetches_no_article(
+    farm: Farm, workers: dict[str, subprocess.Popen[bytes]]
+) -> None:
+    farm.site.set_delay(0)
+    farm.site.reset_log()
+    run = farm.wait_closed(farm.dispatch().run_id or 0)
+    assert (run.status, run.error) == ("ok", None), farm.all_logs()
+    answered = Counter((request.method, request.status) for request in farm.site.requests)
+    assert answered == Counter({("GET", 304): len(farm.site.specs)})  # page 1 of each column
+    assert run.stats["changes"] == {}
+
+
 def test_a_worker_killed_mid_crawl_loses_nothing_and_raises_no_second_event(
     farm: Farm, workers: dict[str, subprocess.Popen[bytes]]
 ) -> None:

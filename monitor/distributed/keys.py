@@ -63,6 +63,10 @@ class Keys:
         """Hash site id -> its open run id (a site is crawled by one run at a time)."""
         return f"{self.prefix}:site-runs"
 
+    def list_cache(self, site: str) -> str:
+        """Hash list-page URL -> what it listed and its validators (conditional requests)."""
+        return f"{self.prefix}:list-cache:{site}"
+
     @property
     def leader(self) -> str:
         """The leader lock: value is the holder's fencing token."""

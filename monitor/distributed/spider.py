@@ -7,8 +7,9 @@ the store does not know, up to the column's ``max_pages``. Every request goes th
 scrapy-redis queue, so any worker may take it. What a request yields is queued before it is
 acked; an article page is acked when its article is stored (scrapy_redis_parts).
 
-Not in distributed mode (yet): the list-page cache with conditional requests, and the probes
-of known articles that vanished from a list (withdrawal evidence).
+List pages are asked conditionally (monitor.distributed.listcache): a 304 is read from the
+shared cache and its first-page articles are not re-checked. Not in distributed mode (yet): the
+probes of known articles that vanished from a list (withdrawal evidence).
 """
 
 from __future__ import annotations
@@ -33,12 +34,20 @@ from twisted.python.failure import Failure
 
 from crawler.adapters.base import Adapter, ListError, ListResponse, PageRequest, adapter_for
 from crawler.items import CrawledArticle, now_utc
-from crawler.middlewares import ROLE, failure_reason, response_charset
+from crawler.middlewares import (
+    ROLE,
+    VALIDATORS,
+    VALIDATORS_SEEN,
+    failure_reason,
+    response_charset,
+)
 from crawler.normalize import ExtractionError, extract_article, file_article
 from crawler.sites import EffectiveColumn, SiteConfig, load_sites
+from crawler.spiders.listcache import CachedPage
 from crawler.urls import canonical_url
 from monitor.config import load_config
 from monitor.distributed.keys import Keys
+from monitor.distributed.listcache import SharedListCache
 from monitor.distributed.retry import REDIS_ERRORS, Backoff
 from monitor.distributed.runs import RunCloser
 from monitor.distributed.scrapy_redis_parts import CARRIED, RUN, LeasedQueue
@@ -100,6 +109,7 @@ class WorkerSpider(RedisSpider):
         self.store: Store = open_configured(service)
         self.queue: LeasedQueue | None = None  # set by the scheduler's queue when it opens
         self.closer: RunCloser | None = None
+        self.cache: SharedListCache  # set in from_crawler (it needs the Redis client)
         self.adapters: dict[tuple[str, str], Adapter] = {}
         self.known: OrderedDict[int, set[str]] = OrderedDict()
         self.due: OrderedDict[int, set[str]] = OrderedDict()
@@ -115,6 +125,7 @@ class WorkerSpider(RedisSpider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> WorkerSpider:
         spider: WorkerSpider = super().from_crawler(crawler, *args, **kwargs)
         spider.closer = RunCloser(spider.server, spider.keys, spider.store)
+        spider.cache = SharedListCache(spider.server, spider.keys)
         crawler.signals.connect(spider.on_item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(spider.on_item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(spider.on_opened, signal=signals.spider_opened)
@@ -157,6 +168,11 @@ class WorkerSpider(RedisSpider):
         }
         if carried:
             meta[CARRIED] = True
+        if page.method.upper() == "GET":
+            cached = self._cached(site.id, page.url)
+            usable = cached is not None and cached.column == target.name and cached.items
+            meta[VALIDATORS] = cached.validators if usable and cached else None
+            meta["handle_httpstatus_list"] = [304]
         return Request(
             page.url,
             method=page.method,
@@ -188,13 +204,26 @@ class WorkerSpider(RedisSpider):
         target = site.column(meta["column"])
         page: PageRequest = meta["page_request"]
         self._page(site.id)
-        charset = site.encoding or response_charset(response)
-        answer = ListResponse(page, response.url, response.status, response.body, charset)
-        try:
-            listing = self._adapter(site, target).parse(answer)
-        except ListError as error:
-            self._list_problem(run, target.name, page, "list_error", str(error))
+        cached = self._cached(site.id, page.url) if response.status == 304 else None
+        if response.status == 304 and cached is not None:
+            listing = SharedListCache.listing(cached)
+        elif response.status == 304:
+            self._list_problem(run, target.name, page, "unexpected_304", "304 uncached")
             return
+        else:
+            charset = site.encoding or response_charset(response)
+            answer = ListResponse(page, response.url, response.status, response.body, charset)
+            try:
+                listing = self._adapter(site, target).parse(answer)
+            except ListError as error:
+                self._list_problem(run, target.name, page, "list_error", str(error))
+                return
+            seen = meta.get(VALIDATORS_SEEN)
+            if seen and listing.items:
+                fresh = CachedPage(
+                    target.name, listing.rule, listing.items, listing.next_requests, **seen
+                )
+                self._redis(lambda: self.cache.put(site.id, page.url, fresh), "caching a list")
         if not listing.items:
             if page.page == 1:
                 why = f"no list items on {page.url} (rule {listing.rule})"
@@ -206,7 +235,8 @@ class WorkerSpider(RedisSpider):
         urls = [item.url for item in listing.items]
         record_listing(self.store, run, target.name, urls)
         known = self._known(run, ref)
-        due = self._due(run, ref, urls if page.page == 1 else [])
+        first_fresh = page.page == 1 and response.status != 304
+        due = self._due(run, ref, urls if first_fresh else [])
         for item in listing.items:
             key = canonical_url(item.url)
             if key in known and key not in due:
@@ -328,6 +358,15 @@ class WorkerSpider(RedisSpider):
             self._ack(item.request)
         else:
             self._uncount(item.run_id)
+
+    def _cached(self, site_id: str, url: str) -> CachedPage | None:
+        if not self.backoff.ready():
+            return None
+        try:
+            return self.cache.get(site_id, url)
+        except REDIS_ERRORS as error:
+            self.backoff.failed(error, "reading the list cache")
+            return None
 
     # -- the store ---------------------------------------------------------------------------
     def _ref(self, site: SiteConfig) -> SiteRef:
