@@ -281,6 +281,25 @@ def test_a_worker_killed_mid_crawl_loses_nothing_and_raises_no_second_event(
     workers["w1"] = farm.worker("w1")  # for the tests that follow
 
 
+def test_a_worker_drains_on_sigterm_and_gives_back_what_it_had_taken(
+    farm: Farm, workers: dict[str, subprocess.Popen[bytes]]
+) -> None:
+    published = [farm.site.publish(column) for column in farm.site.specs for _ in range(8)]
+    farm.site.set_delay(0.25)
+    before = farm.pages_of("w2")
+    run_id = farm.dispatch().run_id or 0
+    farm.until(lambda: farm.pages_of("w2") >= before + 3, 60, "w2 crawling")
+    assert farm.stop(workers["w2"]) == 0  # SIGTERM: a clean stop
+    assert farm.client.exists(farm.keys.taken("w2")) == 0
+    run = farm.wait_closed(run_id)
+    assert run.status == "ok", (run.error, farm.all_logs())
+    wanted = {farm.site.url_of(article) for article in published}
+    assert wanted <= farm.article_urls()
+    assert max(farm.events("new").values()) == 1
+    farm.site.set_delay(0)
+    workers["w2"] = farm.worker("w2")
+
+
 def webhook(url: str) -> str:
     channel = f"      - kind: webhook\n        options:\n          url: '{url}'\n"
     return "subscribers:\n  - name: 值班\n    channels:\n" + channel
