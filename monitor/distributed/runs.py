@@ -14,10 +14,12 @@ from collections.abc import Mapping
 from typing import Any
 
 import redis
+from loguru import logger
 
 from crawler.names import RunStatus
 from monitor.distributed.keys import Keys
 from monitor.ingest import finish_run
+from monitor.ledger import STORE_ERRORS
 from monitor.store import Store
 
 LISTED = ("ok", "unchanged")
@@ -98,4 +100,10 @@ class RunCloser:
         if not raw:
             return None
         status, error, stats = outcome(decode(raw), forced)
-        return finish_run(self.store, run_id, status, stats, error).status
+        try:
+            return finish_run(self.store, run_id, status, stats, error).status
+        except STORE_ERRORS as problem:
+            # Not recorded: open again, due now, so the leader closes it (as failed) later.
+            self.client.zadd(self.keys.runs, {str(run_id): 0})
+            logger.error("run {} not recorded in the store: {}", run_id, problem)
+            return None

@@ -120,6 +120,7 @@ class WorkerSpider(RedisSpider):
         self.backoff = Backoff()
         self.later: list[tuple[Callable[[], None], str]] = []  # Redis writes owed (an outage)
         self.beat: task.LoopingCall | None = None
+        self.next_reap = 0.0  # monotonic time of the next look for dead workers' requests
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> WorkerSpider:
@@ -481,9 +482,11 @@ class WorkerSpider(RedisSpider):
                 pipe.sadd(self.keys.workers, self.worker_id)
                 pipe.execute()
             if self.queue is not None:
-                moved = self.queue.requeue_dead()
-                if moved:
-                    self.logger.warning("%d request(s) of dead workers put back", moved)
+                if time.monotonic() >= self.next_reap:  # a SCAN: once a TTL is enough
+                    self.next_reap = time.monotonic() + self.ttl
+                    moved = self.queue.requeue_dead()
+                    if moved:
+                        self.logger.warning("%d request(s) of dead workers put back", moved)
                 if self.state == "crawling" and len(self.queue) < self.redis_batch_size:
                     self.schedule_next_requests()
                 self._look_at_the_queue()
