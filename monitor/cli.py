@@ -34,6 +34,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("run", "monitor.commands.service", "run the service: scheduled crawls and alerts"),
     ("status", "monitor.commands.service", "each site's last run, result and next run"),
     ("deliveries", "monitor.commands.service", "list the alert deliveries, newest first"),
+    ("worker", "monitor.commands.worker", "a long-lived crawl worker taking its work from Redis"),
     (
         "test-alert",
         "monitor.commands.test_alert",

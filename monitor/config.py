@@ -46,6 +46,7 @@ from monitor.web.address import parse_listen
 
 CONFIG_FILE = "eduwatch.yaml"
 DATABASE_URL_ENV = "EDUWATCH_DATABASE_URL"
+REDIS_URL_ENV = "EDUWATCH_REDIS_URL"
 DEFAULT_DATABASE_URL = "sqlite:///data/eduwatch.sqlite"
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
@@ -192,6 +193,19 @@ class WebSection(_Section):
         return env.get(self.token[2:-1]) or None if self.token else None
 
 
+class RedisSection(_Section):
+    """Distributed mode, when `url` is set (or $EDUWATCH_REDIS_URL): `eduwatch worker`s crawl
+    what the leading `eduwatch run` puts into Redis (monitor/distributed). Keys start with
+    `prefix`; the leader's lock lives `leader_ttl` unless renewed; a worker silent for
+    `worker_ttl` is dead and the requests it had taken go back to the queue."""
+
+    url: str | None = None
+    prefix: str = Field(default="eduwatch", pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
+    leader_ttl: Duration = timedelta(seconds=15)
+    worker_ttl: Duration = timedelta(seconds=15)
+    concurrency: int = Field(default=16, ge=1, le=256)  # requests in flight per worker
+
+
 class ServiceConfig(_Section):
     database: DatabaseSection = DatabaseSection()
     retention: RetentionSection = RetentionSection()
@@ -202,6 +216,11 @@ class ServiceConfig(_Section):
     scheduler: SchedulerSection = SchedulerSection()
     outbox: OutboxSection = OutboxSection()
     web: WebSection = WebSection()
+    redis: RedisSection = RedisSection()
+
+    @property
+    def distributed(self) -> bool:
+        return bool(self.redis.url)
 
 
 def load_config(
@@ -220,7 +239,15 @@ def load_config(
     if config is None:
         raise ConfigError(problems)
     url = resolve_database_url(config.database.url, config_dir, environ, path)
-    return config.model_copy(update={"database": DatabaseSection(url=url)})
+    redis = config.redis.model_copy(update={"url": env.get(REDIS_URL_ENV) or config.redis.url})
+    if redis.url and make_url(url).get_backend_name() == "sqlite":
+        raise ConfigError([_sqlite_refused(path)])
+    return config.model_copy(update={"database": DatabaseSection(url=url), "redis": redis})
+
+
+def _sqlite_refused(path: Path) -> Problem:
+    message = "expected PostgreSQL as database.url: distributed mode (redis.url) shares one"
+    return Problem(path, None, "redis.url", f"{message} store, not SQLite")
 
 
 def check_service_config(config_dir: Path) -> tuple[str | None, tuple[Problem, ...]]:
@@ -231,8 +258,12 @@ def check_service_config(config_dir: Path) -> tuple[str | None, tuple[Problem, .
     config, problems = read_config_file(path, os.environ)
     if config is None:
         return None, tuple(problems)
-    backend = config.database.url.split(":", 1)[0].split("+", 1)[0]
-    return f"{CONFIG_FILE}: {backend} database", ()
+    url = os.environ.get(DATABASE_URL_ENV) or config.database.url
+    backend = url.split(":", 1)[0].split("+", 1)[0]
+    if (os.environ.get(REDIS_URL_ENV) or config.redis.url) and backend == "sqlite":
+        return None, (_sqlite_refused(path),)
+    mode = ", distributed (Redis)" if config.redis.url else ""
+    return f"{CONFIG_FILE}: {backend} database{mode}", ()
 
 
 def read_config_file(

@@ -123,8 +123,17 @@ class ServiceScheduler:
         self._schedules: dict[str, Schedule | None] = {}
         self._stopping = False
 
-    def start(self) -> None:
-        self.scheduler.start()
+    def start(self, paused: bool = False) -> None:
+        self.scheduler.start(paused=paused)
+
+    def pause(self) -> None:
+        """Fire nothing (a follower in distributed mode); runs missed meanwhile are coalesced."""
+        if self.scheduler.running and not self._stopping:
+            self.scheduler.pause()
+
+    def resume(self) -> None:
+        if self.scheduler.running and not self._stopping:
+            self.scheduler.resume()
 
     @property
     def running_crawls(self) -> int:

@@ -33,6 +33,7 @@ from crawler.sites import SiteConfig, load_sites
 from monitor.alerts.routing import RoutingTable
 from monitor.alerts.subscribers import SubscribersConfig
 from monitor.config import ServiceConfig, load_config, load_subscribers
+from monitor.distributed.lead import Lead
 from monitor.errors import ConfigError
 from monitor.logs import REDACT
 from monitor.outbox import ChannelBook, Outbox
@@ -159,10 +160,15 @@ class Service:
         self._reloading = asyncio.Lock()
         self._tasks: set[asyncio.Future[Any]] = set()
         self.store: Store | None = None
+        self.lead: Lead | None = None  # distributed mode: leadership and dispatch
+        self._custom_crawl = crawl is not None
+        self._sending: tuple[asyncio.Event, asyncio.Task[None]] | None = None
 
     async def run(self) -> int:
         """Run until SIGTERM or SIGINT; the exit code."""
         REDACT.update(self.setup.secrets)
+        if self.setup.config.distributed:  # the Redis leader lock keeps one scheduler
+            return await self._run()
         lock = await asyncio.to_thread(hold_service_lock, self.setup.config.database.url)
         try:
             return await self._run()
@@ -172,6 +178,11 @@ class Service:
     async def _run(self) -> int:
         store = self.store = await asyncio.to_thread(open_store, None, self.setup.config)
         outbox = Outbox(store, self._book(self.setup), self.setup.config.outbox)
+        distributed = self.setup.config.distributed
+        if distributed:
+            self.lead = Lead(self.setup.config, store, self._sites, self._leading)
+            if not self._custom_crawl:
+                self.crawl = self.lead
         scheduler = ServiceScheduler(self.setup.config.scheduler, self.crawl, self._crawled)
         self._outbox, self._scheduler = outbox, scheduler
         interrupted = await asyncio.to_thread(self._interrupt_orphans)
@@ -184,27 +195,35 @@ class Service:
         if released:
             logger.warning("{} delivery claim(s) of an earlier run released", released)
         await asyncio.to_thread(self._accept, self.setup, "service_started")
-        scheduler.start()
+        scheduler.start(paused=distributed)
         self._plan(self.setup)
         scheduler.schedule_daily("prune", self._prune, hour=3, minute=17)
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, self._request_stop, signum)
         loop.add_signal_handler(signal.SIGHUP, self._request_reload)
-        outbox_stop = asyncio.Event()
-        sending = asyncio.create_task(outbox.run(outbox_stop))
-        web = self._start_web(store, outbox_stop)
+        web_stop = asyncio.Event()
+        web = self._start_web(store, web_stop)
+        leading = None
+        if self.lead is not None:
+            leading = asyncio.create_task(self.lead.run(self.stopping))
+        else:
+            self._send(True)
         logger.info(
             "eduwatch running: {} site(s) scheduled, {} subscriber(s), database {}",
             len(scheduler.next_runs()), len(self.setup.subscribers.active), _backend(store),
         )  # fmt: skip
         await self.stopping.wait()
         await scheduler.stop(self.terminate, STOP_CRAWLS_TIMEOUT)
-        outbox_stop.set()
-        await sending
+        if leading is not None:
+            await leading
+        await self._stop_sending()
+        web_stop.set()
         if web is not None:
             await web
         await self._say_goodbye(outbox)
+        if self.lead is not None:
+            self.lead.close()
         for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             loop.remove_signal_handler(signum)
         store.close()
@@ -219,6 +238,37 @@ class Service:
 
         sites = lambda: self.setup.sites  # noqa: E731 (read anew after each reload)
         return asyncio.create_task(serve_beside(store, self.setup.config, sites, stop))
+
+    def _sites(self) -> dict[str, SiteConfig]:
+        return {site.id: site for site in self.setup.sites}
+
+    def _leading(self, leading: bool) -> None:
+        """Distributed mode: the leader schedules and sends; a follower waits."""
+        if leading:
+            self._scheduler.resume()
+        else:
+            self._scheduler.pause()
+        self._send(leading)
+
+    def _send(self, on: bool) -> None:
+        if on and self._sending is None:
+            stop = asyncio.Event()
+            self._sending = (stop, asyncio.create_task(self._outbox.run(stop)))
+        elif not on and self._sending is not None:
+            self._sending[0].set()
+            task = asyncio.ensure_future(self._sending[1])
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            self._sending = None
+
+    async def _stop_sending(self) -> None:
+        if self._sending is not None:
+            stop, task = self._sending
+            self._sending = None
+            stop.set()
+            await task
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
 
     def _request_reload(self) -> None:
         task = asyncio.ensure_future(self.reload())

@@ -10,8 +10,8 @@ densification for empty bins), deterministic across processes and Python version
 with integer arithmetic and BLAKE2b, never with Python's salted ``hash()``. The signature is cut
 into bands; each band, together with the authority, becomes a 64-bit band key. Two articles that
 share a band key are candidates, so finding a predecessor is an index lookup on band keys and on
-the title key, never a scan. The store keeps the same keys in an indexed table; `PredecessorIndex`
-is the in-memory form of that design, for tests and benchmarks.
+the title key, never a scan. The store keeps the keys in an indexed table
+(monitor.store.predecessors).
 """
 
 from __future__ import annotations

@@ -81,3 +81,29 @@ def test_declared_charset_forms() -> None:
     assert declared_charset(b"<html><body>no meta</body></html>") is None
     assert canonical_codec("no-such-codec") is None
     assert canonical_codec("UTF8") == "utf-8"
+
+
+UTF8_PAGE = page("utf-8").encode("utf-8")
+
+
+def test_a_utf8_page_with_a_gbk_include_keeps_its_text() -> None:
+    """A GBK server-side include in a UTF-8 page: the page stays UTF-8 (before: all GB18030)."""
+    include = "<div>主办单位：某某省教育厅</div>".encode("gb18030")
+    text, codec = decode_html(UTF8_PAGE.replace(b"</body>", include + b"</body>"))
+    assert codec == "utf-8"
+    assert TEXT in text
+
+
+def test_windows_1252_quotes_in_a_utf8_page_are_mended() -> None:
+    quoted = "<p>\u201c双减\u201d</p>".encode("utf-8").replace(
+        "\u201c".encode("utf-8"), "\u201c".encode("cp1252")
+    )
+    text, codec = decode_html(UTF8_PAGE.replace(b"</body>", quoted + b"</body>"))
+    assert codec == "utf-8"
+    assert TEXT in text and "\u201c双减" in text
+
+
+def test_a_gbk_page_declared_utf8_is_still_gb18030() -> None:
+    text, codec = decode_html(page("utf-8").encode("gb18030"))
+    assert codec == "gb18030"
+    assert TEXT in text

@@ -2,12 +2,20 @@
 
 Chinese pages often lie about their charset (several declare gb2312 and are UTF-8), and a plain
 ``gbk``/``gb2312`` codec fails on characters GB18030 has; so every GB label decodes as GB18030.
+
+A page that says UTF-8 and is UTF-8 but for a few stray bytes (a GBK server-side include, Word's
+Windows-1252 quotes) is handed to beautifulsoup4's ``UnicodeDammit``: it mends the Windows-1252
+runs (``detwingle``) and keeps the page UTF-8, where decoding it all as GB18030 would garble
+every character (bench/decode.py).
 """
 
 from __future__ import annotations
 
 import codecs
+import logging
 import re
+
+from bs4 import UnicodeDammit
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
@@ -17,6 +25,9 @@ _BOMS = (
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 # Servers send these by default whatever the page is; they decode any bytes, so they prove nothing.
 _UNTRUSTED_HTTP = {"latin-1", "iso8859-1", "ascii", "cp1252"}
+_HIGH_BYTES = bytes(range(0x80, 0x100))
+# UnicodeDammit logs a warning for every page it had to replace bytes in: expected here.
+logging.getLogger("bs4.dammit").setLevel(logging.ERROR)
 _GB_FAMILY = {"gb2312", "gbk", "gb18030", "x-gbk", "cp936", "gb_2312-80", "csgb2312", "euc-cn"}
 
 
@@ -40,8 +51,11 @@ def declared_charset(data: bytes) -> str | None:
     return match.group(1).decode("ascii") if match else None
 
 
-def decode_html(data: bytes, http_charset: str | None = None) -> tuple[str, str]:
-    """Decode page bytes; returns the text and the codec that decoded it."""
+def decode_html(
+    data: bytes, http_charset: str | None = None, *, mend: bool = True
+) -> tuple[str, str]:
+    """Decode page bytes; returns the text and the codec that decoded it. ``mend=False``: no
+    UnicodeDammit for mostly-UTF-8 pages (the decoder as it was, for bench/decode.py)."""
     for bom, codec in _BOMS:
         if data.startswith(bom):
             return data[len(bom) :].decode(codec, errors="replace"), codec
@@ -58,6 +72,10 @@ def decode_html(data: bytes, http_charset: str | None = None) -> tuple[str, str]
     except UnicodeDecodeError:
         pass
     declared = canonical_codec(declared_charset(data))
+    if mend and "utf-8" in (http_codec, declared) and _mostly_utf8(data):
+        mended = UnicodeDammit(UnicodeDammit.detwingle(data), ["utf-8"], is_html=True)
+        if mended.unicode_markup is not None:
+            return mended.unicode_markup, "utf-8"
     for candidate in (http_codec, declared, "gb18030"):
         if candidate and candidate != "utf-8":
             try:
@@ -65,3 +83,11 @@ def decode_html(data: bytes, http_charset: str | None = None) -> tuple[str, str]
             except UnicodeDecodeError:
                 continue
     return data.decode("gb18030", errors="replace"), "gb18030"
+
+
+def _mostly_utf8(data: bytes, stray: float = 0.1) -> bool:
+    """Whether the bytes outside valid UTF-8 sequences are at most ``stray`` of the non-ASCII
+    bytes (in a wholly GBK page declared UTF-8 they are most of them)."""
+    bad = data.decode("utf-8", errors="replace").count("\ufffd")
+    wide = len(data) - len(data.translate(None, _HIGH_BYTES))
+    return bad <= stray * wide

@@ -55,8 +55,8 @@ from crawler.middlewares import (
 )
 from crawler.normalize import ExtractionError, extract_article, file_article, is_attachment_url
 from crawler.offsite import scope_of
-from crawler.scope import OutOfScope
 from crawler.render.planner import RenderPlanner, handler_stats
+from crawler.scope import OutOfScope
 from crawler.settings import site_settings
 from crawler.sites import EffectiveColumn, load_site
 from crawler.spiders.listcache import CachedPage, ListCache, page_key, write_atomically

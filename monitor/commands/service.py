@@ -19,6 +19,7 @@ from monitor.cli import add_command
 from monitor.clock import shown
 from monitor.commands.check_config import display_path
 from monitor.commands.db import open_from_args, parse_since
+from monitor.config import ServiceConfig
 from monitor.errors import ConfigError, NotFoundError, StoreError
 from monitor.logs import setup_logging
 from monitor.scheduler import next_due
@@ -89,8 +90,11 @@ def run_status(args: argparse.Namespace) -> int:
         return EXIT_CONFIG
     try:
         write_status(store, sites.sites, sys.stdout)
+        config = store.config
     finally:
         store.close()
+    if config.distributed:
+        write_workers(config, sys.stdout)
     for problem in sites.errors:
         print(f"warning: {problem.render(display_path(problem.file))}", file=sys.stderr)
     return 0
@@ -132,6 +136,22 @@ def write_status(store: Store, sites: tuple[SiteConfig, ...], out: TextIO) -> No
             out.write(f"browser ({site.id}, last run): {text}\n")
     parts = [f"{counts[status]} {status}" for status in DELIVERY_STATUSES]
     out.write(f"deliveries: {', '.join(parts)} ({waiting or 0} waiting for a digest)\n")
+
+
+def write_workers(config: ServiceConfig, out: TextIO) -> None:
+    """Distributed mode: the workers and the queue, or why Redis cannot tell."""
+    from monitor.distributed.keys import Keys
+    from monitor.distributed.retry import REDIS_ERRORS, connect
+    from monitor.distributed.status import write_distributed
+
+    assert config.redis.url is not None
+    client = connect(config.redis.url)
+    try:
+        write_distributed(client, Keys(config.redis.prefix), out)
+    except REDIS_ERRORS as error:
+        out.write(f"workers: Redis unavailable ({type(error).__name__}: {error})\n")
+    finally:
+        client.close()
 
 
 def _next_run(site: SiteConfig, run: CrawlRun | None, now: datetime) -> str:

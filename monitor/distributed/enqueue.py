@@ -1,0 +1,112 @@
+"""The leader's side: a due site becomes a run in the store and one job per column in Redis;
+runs past their deadline are closed as failed.
+
+Each Redis write is one script that first checks the leader lock still holds this leader's
+fencing token; a leader that lost the lock writes nothing, and closes the run it had just
+opened in the store as failed, saying why.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+
+import redis
+from loguru import logger
+
+from crawler.sites import SiteConfig
+from monitor.distributed.keys import Keys
+from monitor.distributed.leader import Leadership
+from monitor.distributed.runs import RunCloser
+from monitor.ingest import finish_run, start_run
+from monitor.ledger import site_ref
+from monitor.store import Store
+
+_PUSH = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if redis.call('HEXISTS', KEYS[5], ARGV[4]) == 1 then return -1 end
+redis.call('HSET', KEYS[3], 'pending', ARGV[5], 'site', ARGV[4], 'columns', ARGV[6])
+redis.call('ZADD', KEYS[4], ARGV[3], ARGV[2])
+redis.call('HSET', KEYS[5], ARGV[4], ARGV[2])
+for i = 7, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
+return 1
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Dispatched:
+    """What became of a due site: queued (with its run), skipped, or refused."""
+
+    site_id: str
+    status: str  # queued, running (its last run is still open), not_leader
+    run_id: int | None = None
+    error: str | None = None
+
+
+class Dispatcher:
+    """Puts due sites into Redis for the workers, fenced by the leader's token."""
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        keys: Keys,
+        leadership: Leadership,
+        store: Store,
+        deadline: float,
+    ) -> None:
+        self.client = client
+        self.keys = keys
+        self.leadership = leadership
+        self.store = store
+        self.deadline = deadline
+        self.closer = RunCloser(client, keys, store)
+        self._push = client.register_script(_PUSH)
+
+    def dispatch(self, site: SiteConfig, mode: str = "http") -> Dispatched:
+        """One run of ``site``: opened in the store, its columns queued."""
+        token = self.leadership.token
+        if token is None or not self.leadership.holds():
+            return Dispatched(site.id, "not_leader")
+        if self.client.hexists(self.keys.site_runs, site.id):
+            return Dispatched(site.id, "running")
+        run_id = start_run(self.store, site_ref(site))
+        columns = [column.name for column in site.effective_columns()]
+        jobs = [json.dumps({"site": site.id, "column": name, "run": run_id}) for name in columns]
+        pushed = self._push(
+            keys=[
+                self.keys.leader,
+                self.keys.jobs(mode),
+                self.keys.run(run_id),
+                self.keys.runs,
+                self.keys.site_runs,
+            ],
+            args=[
+                token,
+                run_id,
+                time.time() + self.deadline,
+                site.id,
+                len(jobs),
+                json.dumps(columns, ensure_ascii=False),
+                *jobs,
+            ],
+        )
+        if pushed == 1:
+            return Dispatched(site.id, "queued", run_id)
+        why = "not the leader any more" if pushed == 0 else "an earlier run is still open"
+        finish_run(self.store, run_id, "failed", {}, f"not queued: {why}")
+        return Dispatched(site.id, "not_leader" if pushed == 0 else "running", run_id, why)
+
+    def expire(self, now: float | None = None) -> list[int]:
+        """Close the open runs past their deadline as failed; their ids."""
+        if not self.leadership.holds():
+            return []
+        overdue = self.client.zrangebyscore(self.keys.runs, "-inf", now or time.time())
+        closed = []
+        for raw in overdue:
+            run_id = int(str(raw.decode() if isinstance(raw, bytes) else raw))
+            reason = f"not finished within its deadline ({self.deadline:g} s)"
+            if self.closer.close(run_id, reason) is not None:
+                logger.warning("run {} closed as failed: {}", run_id, reason)
+                closed.append(run_id)
+        return closed

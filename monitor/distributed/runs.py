@@ -1,0 +1,109 @@
+"""A run in distributed mode: its counters in Redis while its columns are crawled, its outcome,
+and its closing in the store (by the worker whose ack ends it, or by the leader at its deadline:
+whoever removes it from the open runs first).
+
+Counters (hash ``Keys.run``): ``site``, ``columns`` (JSON list), ``pending`` (requests and items
+not finished), ``pages``, ``items``, ``articles``, ``col:<column>`` (its status: ok, broken,
+failed, challenge, blocked), ``why:<column>``, ``fail:<reason>``, ``change:<kind>``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import redis
+from loguru import logger
+
+from crawler.names import RunStatus
+from monitor.distributed.keys import Keys
+from monitor.ingest import finish_run
+from monitor.ledger import STORE_ERRORS
+from monitor.store import Store
+
+LISTED = ("ok", "unchanged")
+_CLOSE = """
+if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return false end
+local counters = redis.call('HGETALL', KEYS[2])
+local site = redis.call('HGET', KEYS[2], 'site')
+if site and redis.call('HGET', KEYS[3], site) == ARGV[1] then redis.call('HDEL', KEYS[3], site) end
+redis.call('DEL', KEYS[2])
+return counters
+"""
+
+
+def decode(raw: Mapping[Any, Any] | list[Any]) -> dict[str, str]:
+    """A Redis hash (a mapping, or HGETALL's flat list from a script) as str -> str."""
+    if isinstance(raw, list):
+        raw = dict(zip(raw[::2], raw[1::2], strict=True))
+    return {_text(key): _text(value) for key, value in raw.items()}
+
+
+def _text(value: Any) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
+
+def outcome(
+    counters: Mapping[str, str], forced: str | None = None
+) -> tuple[RunStatus, str | None, dict[str, Any]]:
+    """The run's status, error and stats from its counters (``forced``: it did not finish)."""
+    columns: list[str] = json.loads(counters.get("columns", "[]"))
+    status_of = {name: counters.get(f"col:{name}", "failed") for name in columns}
+    failures = {
+        key.removeprefix("fail:"): int(value)
+        for key, value in counters.items()
+        if key.startswith("fail:")
+    }
+    stats: dict[str, Any] = {
+        "pages": int(counters.get("pages", 0)),
+        "items": int(counters.get("items", 0)),
+        "articles": int(counters.get("articles", 0)),
+        "changes": {
+            key.removeprefix("change:"): int(value)
+            for key, value in sorted(counters.items())
+            if key.startswith("change:")
+        },
+        "failures": dict(sorted(failures.items())),
+        "columns": status_of,
+        "distributed": True,
+    }
+    problems = [
+        f"{name}: {counters.get(f'why:{name}') or status}"
+        for name, status in status_of.items()
+        if status not in LISTED
+    ]
+    if forced is not None:
+        return "failed", forced, stats
+    if not any(status in LISTED for status in status_of.values()):
+        return "failed", "; ".join(problems) or "no column to crawl", stats
+    if problems or failures:
+        counted = ", ".join(f"{reason} {n}" for reason, n in sorted(failures.items()))
+        return "partial", "; ".join(problems + ([f"failed: {counted}"] if counted else [])), stats
+    return "ok", None, stats
+
+
+class RunCloser:
+    """Closes runs: once each, whoever comes first."""
+
+    def __init__(self, client: redis.Redis, keys: Keys, store: Store) -> None:
+        self.client = client
+        self.keys = keys
+        self.store = store
+        self._close = client.register_script(_CLOSE)
+
+    def close(self, run_id: int, forced: str | None = None) -> str | None:
+        """Finish the run in the store if nobody has; its status (None: closed already)."""
+        raw = self._close(
+            keys=[self.keys.runs, self.keys.run(run_id), self.keys.site_runs], args=[run_id]
+        )
+        if not raw:
+            return None
+        status, error, stats = outcome(decode(raw), forced)
+        try:
+            return finish_run(self.store, run_id, status, stats, error).status
+        except STORE_ERRORS as problem:
+            # Not recorded: open again, due now, so the leader closes it (as failed) later.
+            self.client.zadd(self.keys.runs, {str(run_id): 0})
+            logger.error("run {} not recorded in the store: {}", run_id, problem)
+            return None
