@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from crawler.sites import load_site
-from monitor.commands.explain import describe_site, explain_site
+from monitor.commands.explain import RENDER_WORDS, describe_site, explain_site
 from tests.paths import ROOT
 
 CONFIG = ROOT / "config"
@@ -25,7 +25,8 @@ def test_every_shipped_site_is_explained(site_id: str) -> None:
     assert explain_site(CONFIG, site_id, out, err) == 0, err.getvalue()
     text = out.getvalue()
     site = load_site(CONFIG, site_id)
-    assert "fetching: plain HTTP" in text and "schedule:" in text
+    assert f"fetching: {RENDER_WORDS[site.render]} (render: {site.render})" in text
+    assert "schedule:" in text
     for column in site.effective_columns():
         assert f"column {column.name} [{column.category}]: {column.url}" in text
         assert f"adapter {column.adapter}:" in text
@@ -46,6 +47,7 @@ columns:
     url: "http://127.0.0.1:8/api/gfxwj?channel=12"
     category: policy
     adapter: json_search
+    render: http
   - name: 政策文件
     url: "http://127.0.0.1:8/zcwj/"
     category: policy
@@ -67,6 +69,9 @@ def test_plain_words_for_each_adapter_and_schedule(tmp_path: Path) -> None:
     assert "the largest list of records in the answer" in text
     assert "a TRS paging script (createPageHTML, countPage) or index_N links imply them" in text
     assert "schedule: cron `0 8 * * 1-5`; next runs 06-04 08:00, 06-05 08:00, 06-06 08:00" in text
+    assert f"  fetching: {RENDER_WORDS['auto']} (render: auto)" in text
+    assert text.count("    fetching: ") == 1  # only the column that differs from its site
+    assert f"    fetching: {RENDER_WORDS['http']} (render: http)" in text
 
 
 def test_the_command_line_and_an_unknown_site() -> None:

@@ -178,7 +178,7 @@ def test_sites_show_health_failures_and_why(client: TestClient) -> None:
     assert (hebei["result"], hebei["failures"], hebei["error"]) == ("failed", 1, HOSTILE_ERROR)
     assert hebei["last_failure_error"] == HOSTILE_ERROR and hebei["last_ok"] is not None
     assert (shanxi["result"], shanxi["failures"], shanxi["articles"]) == ("ok", 0, 5)
-    assert shanxi["columns"][0]["listed"] == 4 and shanxi["render"] == "http"
+    assert shanxi["columns"][0]["listed"] == 4 and shanxi["render"] == "auto"
     assert shanxi["next_run"] > shanxi["last_run"]
     by_failures = client.get("/api/sites", params={"sort": "failures", "desc": True}).json()
     assert [s["id"] for s in by_failures] == ["jyt-hebei", "jyt-shanxi"]

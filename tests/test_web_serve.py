@@ -72,6 +72,7 @@ def test_a_public_address_without_a_token_is_refused(
 
 def test_eduwatch_web_serves_the_pages_and_the_api(tmp_path: Path) -> None:
     config = write_config(tmp_path)
+    assert main(["db", "upgrade", "--config", str(config)]) == 0  # the web only reads a store
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "monitor", "web", "--config", str(config), "--listen",

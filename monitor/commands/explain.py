@@ -47,13 +47,21 @@ def explain_site(config_dir: Path, site_id: str, out: TextIO, err: TextIO) -> in
     return EXIT_OK
 
 
+RENDER_WORDS = {
+    "http": "plain HTTP requests, never a browser",
+    "auto": (
+        "plain HTTP; a browser (Chromium) only for an anti-bot challenge or a list its scripts"
+        " build, remembered for a day"
+    ),
+    "browser": "a browser (Chromium) renders every page",
+}
+
+
 def describe_site(site: SiteConfig, now: datetime | None = None) -> list[str]:
     lines = [f"{site.id}: {site.name} ({site.authority})"]
     if not site.enabled:
         lines.append("  disabled: never crawled on schedule (eduwatch crawl still runs it)")
-    render = getattr(site, "render", "http")
-    how = "a browser renders each page" if render != "http" else "plain HTTP requests, no browser"
-    lines.append(f"  fetching: {how} (render: {render})")
+    lines.append(f"  fetching: {RENDER_WORDS[site.render]} (render: {site.render})")
     robots = "obeys robots.txt" if site.obey_robots else "ignores robots.txt (its YAML says so)"
     lines.append(
         f"  politeness: {site.delay:g} s between requests, {site.concurrency} at a time, {robots}"
@@ -64,7 +72,7 @@ def describe_site(site: SiteConfig, now: datetime | None = None) -> list[str]:
         lines.append(f"  pages decoded as {site.encoding} (the YAML's encoding)")
     lines.append(f"  schedule: {describe_schedule(site.schedule, now)}")
     for column in site.effective_columns():
-        lines += ["", *describe_column(column, site.schedule, now)]
+        lines += ["", *describe_column(column, site.schedule, now, site.render)]
     return lines
 
 
@@ -96,7 +104,10 @@ def _duration(seconds: int) -> str:
 
 
 def describe_column(
-    column: EffectiveColumn, site_schedule: Schedule, now: datetime | None = None
+    column: EffectiveColumn,
+    site_schedule: Schedule,
+    now: datetime | None = None,
+    site_render: str = "auto",
 ) -> list[str]:
     lines = [
         f"  column {column.name} [{column.category}]: {column.url}",
@@ -107,6 +118,8 @@ def describe_column(
     ]
     if column.schedule != site_schedule:
         lines.append(f"    schedule: {describe_schedule(column.schedule, now)}")
+    if column.render != site_render:
+        lines.append(f"    fetching: {RENDER_WORDS[column.render]} (render: {column.render})")
     return lines
 
 

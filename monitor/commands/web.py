@@ -26,12 +26,19 @@ def run_web(args: argparse.Namespace) -> int:
     from monitor.commands.db import open_from_args
     from monitor.config import load_config
     from monitor.errors import ConfigError
-    from monitor.web.server import WebRefused, listen_address, serve_forever, web_context
+    from monitor.web.server import (
+        WebRefused,
+        listen_address,
+        operator_token,
+        serve_forever,
+        web_context,
+    )
 
     try:
         config = load_config(args.config)
         listen = listen_address(args.listen, config)
-    except (ConfigError, ValueError) as error:
+        operator_token(config, listen)  # refused before anything is opened
+    except (ConfigError, ValueError, WebRefused) as error:
         print(f"eduwatch web: {error}", file=sys.stderr)
         return 2
     loaded = load_sites(args.config)

@@ -33,6 +33,12 @@ def web_context(
     listen: Listen,
 ) -> WebContext:
     """The context for ``listen``; a non-loopback address without a token set is refused."""
+    token = operator_token(config, listen)
+    return WebContext(store, sites, token=token, protect=not listen.loopback)
+
+
+def operator_token(config: ServiceConfig, listen: Listen) -> str | None:
+    """The operator token; WebRefused for a non-loopback address when none is set."""
     token = config.web.token_value()
     if not listen.loopback and not token:
         reference = config.web.token or "web.token: ${NAME}"
@@ -40,7 +46,7 @@ def web_context(
             f"listening on the non-loopback address {listen} needs the operator token: "
             f"set web.token in eduwatch.yaml ({reference}) and that environment variable"
         )
-    return WebContext(store, sites, token=token, protect=not listen.loopback)
+    return token
 
 
 def listen_address(given: str | None, config: ServiceConfig) -> Listen:
