@@ -26,7 +26,6 @@ CHARS = (
     "而方后多定行学法所民得经十三之进着等部度家力里如水化高自二理起小物现实加量都两体制机当使点从业本去"
     "教育厅局校师生课程招考试督导评估资助职业基础高等学位质量安全改革发展建设推进落实工作会议通知公告"
 )
-LAST_MODIFIED = formatdate(1_717_000_000, usegmt=True)
 COLUMNS = (("工作动态", "news"), ("通知公告", "notice"))
 
 
@@ -66,12 +65,12 @@ def title(site: int, column: int, index: int) -> str:
     return f"关于{text(article_id(site, column, index), 10)}工作的通知（{site}-{column}-{index}）"
 
 
-def trs_list(site: int, column: int, articles: int) -> str:
+def trs_list(site: int, column: int, articles: int, first: int = 0) -> str:
     items = "".join(
         f'<li><a href="./202406/t20240628_{article_id(site, column, i)}.html" target="_blank" '
         f'title="{title(site, column, i)}">{title(site, column, i)}</a>'
         f"<span>2024-06-{28 - i % 27:02d}</span></li>\n"
-        for i in range(articles)
+        for i in range(first, first + articles)
     )
     name = COLUMNS[column][0]
     return (
@@ -111,14 +110,14 @@ def trs_article(site: int, column: int, index: int) -> str:
     )
 
 
-def hanweb_list(site: int, column: int, articles: int) -> str:
+def hanweb_list(site: int, column: int, articles: int, first: int = 0) -> str:
     colid = hanweb_column(site, column)
     records = "".join(
         "<record><![CDATA[\n"
         f'<li><a href="/art/2024/6/28/art_{colid}_{article_id(site, column, i)}.html" '
         f'target="_blank" title="{title(site, column, i)}">{title(site, column, i)}</a>'
         f"<span>2024-06-{28 - i % 27:02d}</span></li>\n]]></record>\n"
-        for i in range(articles)
+        for i in range(first, first + articles)
     )
     name = COLUMNS[column][0]
     return (
@@ -157,6 +156,11 @@ class Farm:
         self.family, self.first, self.sites, self.articles = family, first, sites, articles
         self.hits: Counter[str] = Counter()
         self.bytes_out = 0
+        self.round = 0  # list pages show articles round..round+articles-1 (bench/worker_memory.py)
+
+    @property
+    def last_modified(self) -> str:
+        return formatdate(1_717_000_000 + 60 * self.round, usegmt=True)
 
     @lru_cache(maxsize=4096)  # noqa: B019 (one farm per process)
     def page(self, path: str) -> tuple[bytes, bool] | None:
@@ -168,7 +172,7 @@ class Farm:
                 if not self._ours(site, column):
                     return None
                 if parts[2] == "index.html":
-                    return trs_list(site, column, self.articles).encode(), True
+                    return trs_list(site, column, self.articles, self.round).encode(), True
                 index = int(parts[-1].split("_")[-1].split(".")[0]) % 100
                 return trs_article(site, column, index).encode(), False
             if self.family == "hanweb" and parts[0] in ("col", "art"):
@@ -177,7 +181,7 @@ class Farm:
                 if not self._ours(site, column):
                     return None
                 if parts[0] == "col":
-                    return hanweb_list(site, column, self.articles).encode(), True
+                    return hanweb_list(site, column, self.articles, self.round).encode(), True
                 index = int(parts[-1].split("_")[-1].split(".")[0]) % 100
                 return hanweb_article(site, column, index).encode(), False
         except (ValueError, IndexError):
@@ -214,18 +218,23 @@ class Farm:
                 self.hits.clear()
                 self.bytes_out = 0
             return _response(200, body, "application/json")
+        if path == "/_round":  # each list gains an article and drops its oldest
+            self.round = int(target.split("n=", 1)[1])
+            self.page.cache_clear()
+            return _response(200, b"ok", "text/plain")
         found = self.page(path)
         if found is None:
             self.hits["404"] += 1
             return _response(404, b"not found", "text/plain")
         body, is_list = found
         kind = "list" if is_list else "article"
-        if is_list and headers.get("if-modified-since") == LAST_MODIFIED:
+        modified = f"Last-Modified: {self.last_modified}\r\n"
+        if is_list and headers.get("if-modified-since") == self.last_modified:
             self.hits["list_304"] += 1
-            return _response(304, b"", "text/html", extra=f"Last-Modified: {LAST_MODIFIED}\r\n")
+            return _response(304, b"", "text/html", extra=modified)
         self.hits[kind] += 1
         self.bytes_out += len(body)
-        extra = f"Last-Modified: {LAST_MODIFIED}\r\n" if is_list else ""
+        extra = modified if is_list else ""
         return _response(200, b"" if method == "HEAD" else body, "text/html; charset=utf-8", extra)
 
 

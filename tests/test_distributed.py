@@ -150,6 +150,21 @@ class Farm:
             for path in sorted(self.folder.glob("*.log"))
         )
 
+    def freeze_holding_work(self, process: subprocess.Popen[bytes], worker: str, pages: int) -> int:
+        """SIGSTOP the worker once it crawled ``pages`` and holds taken requests; how many."""
+        while True:
+            held = self.keys.taken(worker)
+            self.until(
+                lambda: self.pages_of(worker) >= pages and self.client.zcard(held) > 0,  # noqa: B023
+                60,
+                f"{worker} crawling with requests in hand",
+            )
+            os.kill(process.pid, signal.SIGSTOP)
+            taken = int(self.client.zcard(held))
+            if taken:
+                return taken
+            os.kill(process.pid, signal.SIGCONT)  # it acked them meanwhile: try again
+
     def stop(self, process: subprocess.Popen[bytes], signum: int = signal.SIGTERM) -> int:
         if process.poll() is None:
             os.kill(process.pid, signum)
@@ -267,18 +282,20 @@ def test_a_worker_killed_mid_crawl_loses_nothing_and_raises_no_second_event(
     farm.site.set_delay(0.25)
     before = farm.pages_of("w1")
     run_id = farm.dispatch().run_id or 0
-    farm.until(lambda: farm.pages_of("w1") >= before + 3, 60, "w1 crawling")
-    assert farm.stop(workers["w1"], signal.SIGKILL) == -signal.SIGKILL
-    run = farm.wait_closed(run_id)
-    assert run.status == "ok", (run.error, farm.all_logs())
-    new = farm.events("new")
-    wanted = {farm.site.url_of(article) for article in published}
-    assert wanted <= farm.article_urls()
-    assert {url for url in new if url in wanted} == wanted
-    assert max(new.values()) == 1  # a page crawled again is unchanged, never new twice
-    assert "put back" in farm.log("w2")
-    farm.site.set_delay(0)
-    workers["w1"] = farm.worker("w1")  # for the tests that follow
+    try:
+        assert farm.freeze_holding_work(workers["w1"], "w1", before + 3) > 0
+        assert farm.stop(workers["w1"], signal.SIGKILL) == -signal.SIGKILL
+        run = farm.wait_closed(run_id)
+        assert run.status == "ok", (run.error, farm.all_logs())
+        new = farm.events("new")
+        wanted = {farm.site.url_of(article) for article in published}
+        assert wanted <= farm.article_urls()
+        assert {url for url in new if url in wanted} == wanted
+        assert max(new.values()) == 1  # a page crawled again is unchanged, never new twice
+        assert "put back" in farm.log("w2")
+    finally:
+        farm.site.set_delay(0)
+        workers["w1"] = farm.worker("w1")  # for the tests that follow
 
 
 def test_a_worker_drains_on_sigterm_and_gives_back_what_it_had_taken(
@@ -288,16 +305,18 @@ def test_a_worker_drains_on_sigterm_and_gives_back_what_it_had_taken(
     farm.site.set_delay(0.25)
     before = farm.pages_of("w2")
     run_id = farm.dispatch().run_id or 0
-    farm.until(lambda: farm.pages_of("w2") >= before + 3, 60, "w2 crawling")
-    assert farm.stop(workers["w2"]) == 0  # SIGTERM: a clean stop
-    assert farm.client.exists(farm.keys.taken("w2")) == 0
-    run = farm.wait_closed(run_id)
-    assert run.status == "ok", (run.error, farm.all_logs())
-    wanted = {farm.site.url_of(article) for article in published}
-    assert wanted <= farm.article_urls()
-    assert max(farm.events("new").values()) == 1
-    farm.site.set_delay(0)
-    workers["w2"] = farm.worker("w2")
+    try:
+        farm.until(lambda: farm.pages_of("w2") >= before + 3, 60, "w2 crawling")
+        assert farm.stop(workers["w2"]) == 0  # SIGTERM: a clean stop
+        assert farm.client.exists(farm.keys.taken("w2")) == 0
+        run = farm.wait_closed(run_id)
+        assert run.status == "ok", (run.error, farm.all_logs())
+        wanted = {farm.site.url_of(article) for article in published}
+        assert wanted <= farm.article_urls()
+        assert max(farm.events("new").values()) == 1
+    finally:
+        farm.site.set_delay(0)
+        workers["w2"] = farm.worker("w2")
 
 
 def webhook(url: str) -> str:

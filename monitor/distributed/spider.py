@@ -19,7 +19,7 @@ import os
 import socket
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -45,7 +45,7 @@ from crawler.normalize import ExtractionError, extract_article, file_article
 from crawler.sites import EffectiveColumn, SiteConfig, load_sites
 from crawler.spiders.listcache import CachedPage
 from crawler.urls import canonical_url
-from monitor.config import load_config
+from monitor.config import ServiceConfig, load_config
 from monitor.distributed.keys import Keys
 from monitor.distributed.listcache import SharedListCache
 from monitor.distributed.retry import REDIS_ERRORS, Backoff
@@ -94,17 +94,26 @@ class WorkerSpider(RedisSpider):
     name = "eduwatch-worker"
     redis_batch_size = 64
 
-    def __init__(self, config: str = "config", worker: str = "", **kwargs: Any) -> None:
+    def __init__(
+        self,
+        config: str = "config",
+        worker: str = "",
+        service: ServiceConfig | None = None,
+        sites: Iterable[SiteConfig] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """``service`` and ``sites``: the configuration the worker command loaded (else read
+        from ``config``)."""
         super().__init__(**kwargs)
         self.config_dir = Path(config)
-        service = load_config(self.config_dir)
+        service = service or load_config(self.config_dir)
         self.keys = Keys(service.redis.prefix)
         self.redis_key = self.keys.jobs("http")
         self.worker_id = worker or f"{socket.gethostname()}-{os.getpid()}"
         self.ttl = service.redis.worker_ttl.total_seconds()
-        self.sites: dict[str, SiteConfig] = {
-            site.id: site for site in load_sites(self.config_dir).sites
-        }
+        if sites is None:
+            sites = load_sites(self.config_dir).sites
+        self.sites: dict[str, SiteConfig] = {site.id: site for site in sites}
         self.refs: dict[str, SiteRef] = {}
         self.store: Store = open_configured(service)
         self.queue: LeasedQueue | None = None  # set by the scheduler's queue when it opens

@@ -70,6 +70,8 @@ def run_worker(
     from monitor.distributed.spider import WorkerSpider
 
     process = AsyncCrawlerProcess(worker_settings(config, sites, overrides))
-    process.crawl(WorkerSpider, config=str(config_dir), worker=worker_id)
+    process.crawl(
+        WorkerSpider, config=str(config_dir), worker=worker_id, service=config, sites=sites
+    )
     process.start()
     return 0
