@@ -4,6 +4,7 @@ it beside the service when `web.listen` is set."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import signal
 import socket
@@ -18,6 +19,8 @@ import pytest
 
 from monitor.cli import main
 from monitor.config import read_config_file
+from monitor.web.address import Listen
+from monitor.web.server import bind
 from tests.paths import ROOT
 from tests.test_service import Service, write_config
 
@@ -107,3 +110,30 @@ def test_eduwatch_run_serves_the_dashboard_when_web_listen_is_set(tmp_path: Path
             urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
     finally:
         service.stop()
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "::1"])
+def test_the_served_connections_send_at_once(host: str) -> None:
+    """Nagle off on every connection the server accepts (else each answer, head and body in two
+    writes, waits for the client's delayed ACK: 40 ms)."""
+    if host == "::1" and not socket.has_ipv6:
+        pytest.skip("no IPv6 here")
+    sock = bind(Listen(host, 0))
+    port = sock.getsockname()[1]
+
+    async def accepted_nodelay() -> int:
+        seen: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            connection = writer.get_extra_info("socket")
+            seen.set_result(connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            writer.close()
+
+        server = await asyncio.start_server(handle, sock=sock)
+        async with server:
+            _, writer = await asyncio.open_connection(host, port)
+            value = await asyncio.wait_for(seen, 10)
+            writer.close()
+            return value
+
+    assert asyncio.run(accepted_nodelay()) != 0
