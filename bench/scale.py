@@ -291,8 +291,11 @@ class Leader:
             time.sleep(0.2)
 
     def crawl(self, sites: list[int] | range) -> float:
+        assert self.leadership.step(), "the bench lost the leader lock"  # renewed each crawl
         started = time.perf_counter()
-        runs = [self.dispatcher.dispatch(self.sites[f"s{site}"]).run_id for site in sites]
+        dispatched = [self.dispatcher.dispatch(self.sites[f"s{site}"]) for site in sites]
+        assert all(done.status == "queued" for done in dispatched), dispatched[0]
+        runs = [done.run_id for done in dispatched]
         while True:
             with self.store.transaction() as session:
                 query = select(CrawlRun.status).where(CrawlRun.id.in_(runs))
