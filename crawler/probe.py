@@ -20,14 +20,12 @@ from crawler.adapters.common import ListAdapter
 from crawler.normalize.decode import decode_html
 from crawler.normalize.text import clean_text
 from crawler.settings import USER_AGENT
-from crawler.siteconfig.options import ADAPTER_KINDS
+from crawler.siteconfig.options import adapter_kinds
 from crawler.sites import EffectiveColumn, SiteConfig
 
 TIMEOUT_SECONDS = 20
 MAX_BYTES = 8 * 1024 * 1024
 TITLES_SHOWN = 3
-# Families before `auto`: a family adapter that finds more than `auto` wins.
-KINDS = (*(kind for kind in ADAPTER_KINDS if kind != "auto"), "auto")
 _TITLE_SEPARATORS = re.compile(r"\s*(?:_+|\||｜|--|—+| - | – |-)\s*")
 _ID_NOISE = frozenset({"www", "gov", "cn", "com", "org", "net", "edu", "jyt", "jw", "jy", "jyj"})
 
@@ -111,8 +109,14 @@ def try_adapter(kind: str, url: str, fetched: Fetched, today: date | None = None
     )
 
 
+def probed_kinds() -> tuple[str, ...]:
+    """Every adapter kind, families before `auto`: a family adapter that finds more wins."""
+    kinds = adapter_kinds()
+    return (*(kind for kind in kinds if kind != "auto"), "auto")
+
+
 def try_all(url: str, fetched: Fetched, today: date | None = None) -> list[Trial]:
-    return [try_adapter(kind, url, fetched, today) for kind in KINDS]
+    return [try_adapter(kind, url, fetched, today) for kind in probed_kinds()]
 
 
 def _score(trial: Trial) -> tuple[int, int, int]:

@@ -15,7 +15,9 @@ import json
 import re
 from dataclasses import dataclass
 
-from crawler.sites import EffectiveColumn, JsonSearchOptions, TrsOptions
+from crawler.adapters.json_search import JsonSearchOptions
+from crawler.adapters.trs import TrsOptions
+from crawler.sites import EffectiveColumn
 
 ITEMS = 6
 TITLES = (

@@ -13,16 +13,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from crawler.adapters.css import CssOptions
+from crawler.adapters.hanweb import HanwebOptions
+from crawler.adapters.json_search import JsonSearchOptions
+from crawler.adapters.trs import TrsOptions
 from crawler.normalize.model import ExtractionRules
 from crawler.sites import (
     ConfigError,
-    CssOptions,
-    HanwebOptions,
-    JsonSearchOptions,
     Schedule,
     SiteConfig,
     SiteConfigError,
-    TrsOptions,
     load_site,
     load_sites,
 )

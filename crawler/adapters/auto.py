@@ -23,12 +23,18 @@ from crawler.adapters.common import (
 )
 from crawler.adapters.css import templated_next
 from crawler.adapters.datastore import largest_datastore, referer_of, window_of
-from crawler.adapters.hanweb import hanweb_page, proxy_answer
+from crawler.adapters.hanweb import HanwebOptions, hanweb_page, proxy_answer
+from crawler.adapters.json_search import JsonSearchOptions
 from crawler.adapters.jsonlist import JsonPaging, find_records, load_json, parse_json_list
 from crawler.adapters.pager import next_link, numbered_next, page_count, query_value, suffix_of
 from crawler.adapters.reading import page_items
-from crawler.adapters.trs import trs_paging
-from crawler.siteconfig.options import AutoOptions, HanwebOptions, JsonSearchOptions, TrsOptions
+from crawler.adapters.trs import TrsOptions, trs_paging
+from crawler.siteconfig.options import PagedOptions
+
+
+class AutoOptions(PagedOptions):
+    """Find the repeated block of dated links; `page_url` and `list` selectors are hints."""
+
 
 _JSON_DEFAULTS = JsonSearchOptions()
 JSON_PAGING = JsonPaging(
@@ -66,6 +72,8 @@ def auto_paging(
 
 class AutoAdapter(ListAdapter):
     kind = "auto"
+    summary = "no fixed family: the list is detected on each page (survives redesigns)"
+    Options = AutoOptions
 
     def parse(self, response: ListResponse) -> Listing:
         check_answer(response)

@@ -10,7 +10,9 @@ plain data; the spider turns a ``PageRequest`` into a ``scrapy.Request`` and bac
     listing = adapter.parse(ListResponse(...))    # items + what to fetch next
     listing.items, listing.rule, listing.next_requests, listing.page_count
 
-Adapters register by kind with ``__init_subclass__`` (``kind = "trs"``), as DESIGN.md says.
+Adapters register by kind with ``__init_subclass__`` (``kind = "trs"``), each with the model of
+its YAML ``options`` (``Options = TrsOptions``): ``Adapter.registry`` is the one list of kinds,
+read by the site configuration's checks. ``crawler/adapters/__init__.py`` imports the families.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from crawler.siteconfig.options import AdapterOptions
 from crawler.sites import EffectiveColumn
 
 
@@ -73,6 +76,8 @@ class Adapter(ABC):
     """One CMS family's way of listing a column's articles."""
 
     kind: ClassVar[str]
+    Options: ClassVar[type[AdapterOptions]] = AdapterOptions  # the model of its YAML `options`
+    summary: ClassVar[str] = ""  # what it reads, in a few words (`check-config --explain`)
     registry: ClassVar[dict[str, type[Adapter]]] = {}
 
     def __init_subclass__(cls, **kwargs: object) -> None:
@@ -96,8 +101,6 @@ class Adapter(ABC):
 
 def adapter_for(column: EffectiveColumn) -> Adapter:
     """The adapter of the column's kind (``column.adapter``)."""
-    import crawler.adapters  # noqa: F401  (registers the families)
-
     try:
         cls = Adapter.registry[column.adapter]
     except KeyError:

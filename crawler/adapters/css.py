@@ -16,6 +16,10 @@ from crawler.adapters.pager import from_template, next_link, page_count, selecte
 from crawler.siteconfig.options import PagedOptions
 
 
+class CssOptions(PagedOptions):
+    """Selectors from the YAML (`list.item` required); paging by `page_url` or `list.next`."""
+
+
 def templated_next(
     tree: LexborHTMLParser,
     text: str,
@@ -46,6 +50,8 @@ def linked_next(
 
 class CssAdapter(ListAdapter):
     kind = "css"
+    summary = "no known family: the site's own `list:` selectors"
+    Options = CssOptions
 
     def parse(self, response: ListResponse) -> Listing:
         selectors = self.column.list_selectors

@@ -13,8 +13,11 @@ like any HTML list.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import replace
 from datetime import date
+
+from pydantic import Field
 
 from crawler.adapters.base import Listing, ListItem, ListResponse, PageRequest
 from crawler.adapters.common import ListAdapter, ListPageError, check_answer, decode, parse_html
@@ -34,8 +37,31 @@ from crawler.adapters.datastore import (
 from crawler.adapters.items import read_item, read_selected, read_selected_item, unique
 from crawler.adapters.pager import next_link, with_query_param
 from crawler.adapters.reading import page_items
+from crawler.siteconfig.fields import UrlPath
 from crawler.siteconfig.models import ListSelectors
-from crawler.siteconfig.options import HanwebOptions
+from crawler.siteconfig.options import AdapterOptions
+
+_HANWEB_COLUMN = re.compile(r"/col/col(\d+)(?:/|$)")
+
+
+class HanwebOptions(AdapterOptions):
+    """Hanweb JCMS: first page from the `<datastore>` block, next ones by POST to the data proxy.
+
+    Ids left out are read from the column page (`columnid:…; unitid:'…'` in its scripts).
+    """
+
+    webid: int | None = Field(default=None, ge=1)
+    unitid: int | None = Field(default=None, ge=1)
+    columnid: int | None = Field(default=None, ge=1)
+    perpage: int = Field(default=15, ge=1, le=100)
+    proxy_path: UrlPath = "/module/web/jpage/dataproxy.jsp"
+
+    def column_id(self, column_url: str) -> int | None:
+        """`columnid`, else the number of a `/col/colNNN/` column URL."""
+        if self.columnid is not None:
+            return self.columnid
+        match = _HANWEB_COLUMN.search(column_url)
+        return int(match.group(1)) if match else None
 
 
 def record_items(
@@ -131,6 +157,8 @@ def _str(value: int | None) -> str | None:
 
 class HanwebAdapter(ListAdapter):
     kind = "hanweb"
+    summary = "Hanweb JCMS (list in a <datastore> script, more by the dataproxy)"
+    Options = HanwebOptions
 
     def parse(self, response: ListResponse) -> Listing:
         check_answer(response)

@@ -11,6 +11,8 @@ the HTML is read with the selectors instead.
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from crawler.adapters.base import Listing, ListResponse, PageRequest
 from crawler.adapters.common import (
     ListAdapter,
@@ -32,7 +34,23 @@ from crawler.adapters.jsonlist import (
     records_at,
 )
 from crawler.adapters.pager import query_value, with_query_param
-from crawler.siteconfig.options import JsonSearchOptions
+from crawler.siteconfig.fields import Text
+from crawler.siteconfig.options import AdapterOptions
+
+
+class JsonSearchOptions(AdapterOptions):
+    """A JSON list API (`/common/search/<channel>?_isJson=true&page=N`, Fujian's `fjdzapp`)."""
+
+    page_param: Text = "page"
+    first_page: int = Field(default=1, ge=0)
+    page_size_param: Text = "_pageSize"
+    page_size: int = Field(default=15, ge=1, le=100)
+    # Left out: found in the answer (the largest list of records with a title and a URL; keys
+    # recognised in any case: title/FILENAME/DOCTITLE, url/URL/DOCPUBURL, PUBDATE/DOCRELTIME).
+    results_path: Text | None = None  # dotted path to the list of records, e.g. data.results
+    title_key: Text | None = None
+    url_key: Text | None = None
+    date_key: Text | None = None
 
 
 def paging_of(options: JsonSearchOptions) -> JsonPaging:
@@ -43,6 +61,8 @@ def paging_of(options: JsonSearchOptions) -> JsonPaging:
 
 class JsonSearchAdapter(ListAdapter):
     kind = "json_search"
+    summary = "a JSON list API"
+    Options = JsonSearchOptions
 
     @property
     def options(self) -> JsonSearchOptions:

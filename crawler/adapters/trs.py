@@ -15,6 +15,9 @@ Items: the site's ``list`` selectors when ``list.item`` is given, else the detec
 
 from __future__ import annotations
 
+from typing import Literal
+
+from pydantic import Field
 from selectolax.lexbor import LexborHTMLParser
 
 from crawler.adapters.base import Listing, ListResponse, PageRequest
@@ -31,9 +34,21 @@ from crawler.adapters.pager import (
     suffix_of,
 )
 from crawler.adapters.reading import page_items
-from crawler.siteconfig.options import TrsOptions
+from crawler.siteconfig.fields import GroupRegex, Text
+from crawler.siteconfig.options import AdapterOptions
 
 DEFAULT_SUFFIX = ".html"
+
+
+class TrsOptions(AdapterOptions):
+    """TRS WCM: static pages index.html, index_N.html, page count from `createPageHTML(...)`."""
+
+    first_index: int | None = Field(default=None, ge=1, le=2)  # N of page 2; None: from the pager
+    index_name: Text = "index"
+    suffix: Literal[".html", ".htm", ".shtml"] | None = (
+        None  # None: from the column URL, else .html
+    )
+    page_count_pattern: GroupRegex | None = None  # e.g. 'createPage\((\d+)' (Chongqing)
 
 
 def index_scheme(
@@ -113,6 +128,8 @@ def index_implied(
 
 class TrsAdapter(ListAdapter):
     kind = "trs"
+    summary = "TRS WCM (static index.html, index_N.html pages)"
+    Options = TrsOptions
 
     def parse(self, response: ListResponse) -> Listing:
         check_answer(response)

@@ -10,14 +10,13 @@ from pydantic import BaseModel
 from pydantic_core import ErrorDetails
 
 from crawler.siteconfig.errors import RULE_ERROR_TYPE, Loc
-from crawler.siteconfig.options import ADAPTER_OPTIONS, UNKNOWN_KIND
+from crawler.siteconfig.options import UNKNOWN_KIND, adapter_kinds, adapter_options
 
 # What a required key holds, for "missing" errors.
 REQUIRED_KEY_HINTS = {
     "id": "the site id, equal to the file name without .yaml",
     "name": "a name, e.g. 山西省教育厅 or 通知公告",
     "authority": "the province or ministry, e.g. 山西 or 教育部",
-    "adapter": "one of trs, hanweb, json_search, css, auto",
     "columns": "a list of columns, each with name, url and category",
     "url": "the http(s) URL of the list page",
     "category": "one of news, notice, policy",
@@ -55,7 +54,7 @@ def clean_loc(loc: Loc) -> Loc:
     cleaned: list[str | int] = []
     for index, part in enumerate(loc):
         after_options = index > 0 and loc[index - 1] == "options"
-        if after_options and (part in ADAPTER_OPTIONS or part == UNKNOWN_KIND):
+        if after_options and (part in adapter_options() or part == UNKNOWN_KIND):
             continue
         if part == "[key]":  # pydantic's mark of an error in a mapping's key, not its value
             continue
@@ -78,7 +77,7 @@ def describe(error: ErrorDetails, root_model: type[BaseModel]) -> str:
     if kind == RULE_ERROR_TYPE:
         return str(context.get("message", error["msg"]))
     if kind == "missing":
-        hint = REQUIRED_KEY_HINTS.get(str(error["loc"][-1]))
+        hint = _required_key_hint(str(error["loc"][-1]))
         return (
             f"missing: this key is required ({hint})" if hint else "missing: this key is required"
         )
@@ -88,6 +87,12 @@ def describe(error: ErrorDetails, root_model: type[BaseModel]) -> str:
     if template is None:
         return error["msg"].removeprefix("Value error, ")
     return f"{template.format(**context)}, got {_shown(error['input'])}"
+
+
+def _required_key_hint(key: str) -> str | None:
+    if key == "adapter":
+        return f"one of {', '.join(adapter_kinds())}"
+    return REQUIRED_KEY_HINTS.get(key)
 
 
 def _unknown_key(loc: Loc, root_model: type[BaseModel]) -> str:
@@ -112,7 +117,7 @@ def model_at(root_model: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
                 return None
             if part == "options":
                 tag = parts.pop(0) if parts else UNKNOWN_KIND
-                current = ADAPTER_OPTIONS.get(str(tag))
+                current = adapter_options().get(str(tag))
                 continue
             current = _unwrap(field)
         elif get_origin(current) in (list, tuple) and isinstance(part, int):

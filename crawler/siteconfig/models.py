@@ -48,11 +48,11 @@ from crawler.siteconfig.fields import (
     Text,
 )
 from crawler.siteconfig.options import (
-    ADAPTER_KINDS,
     UNKNOWN_KIND,
     AdapterKind,
     AdapterOptions,
     OptionsField,
+    adapter_kinds,
     bind_options,
     default_options,
 )
@@ -179,7 +179,7 @@ class SiteConfig(ConfigModel):
             return data
         data = dict(data)
         adapter = data.get("adapter")
-        site_kind = adapter if isinstance(adapter, str) and adapter in ADAPTER_KINDS else None
+        site_kind = adapter if isinstance(adapter, str) and adapter in adapter_kinds() else None
         data["options"] = bind_options(data.get("options"), site_kind or UNKNOWN_KIND)
         site_list = data.get("list")
         has_item = bool(
@@ -279,7 +279,7 @@ def _bind_column(raw: Any, site_kind: str | None, site_has_item: bool) -> Any:
     column.site_adapter = site_kind or UNKNOWN_KIND
     column.site_has_item = site_has_item
     own = raw.get("adapter", site_kind)
-    kind = own if isinstance(own, str) and own in ADAPTER_KINDS else UNKNOWN_KIND
+    kind = own if isinstance(own, str) and own in adapter_kinds() else UNKNOWN_KIND
     if "options" in raw:
         column["options"] = bind_options(raw["options"], kind)
     return column

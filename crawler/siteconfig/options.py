@@ -1,29 +1,39 @@
-"""Adapter kinds and the typed `options` of each, chosen by the site's (or column's) adapter.
+"""The `options` of a site or column: the shared bases, and their validation by the adapter kind.
 
-An adapter module (``crawler/adapters/<kind>.py``) reads its options from here:
-``TrsAdapter.Options = TrsOptions``. Unknown option keys are errors, like everywhere in the YAML.
+Each adapter module (``crawler/adapters/<kind>.py``) defines its own options model and names it
+as its class's ``Options`` (``TrsAdapter.Options = TrsOptions``). The kinds, the options model of
+each and the check of ``adapter:`` all come from the adapters' registry (``Adapter.registry``),
+read when a file is validated: the adapters import this package, so it cannot import them first.
+Unknown option keys are errors, like everywhere in the YAML.
 """
 
 from __future__ import annotations
 
-import re
-from typing import Annotated, Any, ClassVar, Literal, get_args
+from functools import lru_cache, reduce
+from operator import or_
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PlainValidator,
+    SerializeAsAny,
+    Tag,
+    TypeAdapter,
+)
+from pydantic_core import PydanticKnownError
 
-from crawler.siteconfig.fields import GroupRegex, PageTemplate, Text, UrlPath
+from crawler.siteconfig.fields import PageTemplate
 
-AdapterKind = Literal["trs", "hanweb", "json_search", "css", "auto"]
-ADAPTER_KINDS: tuple[str, ...] = get_args(AdapterKind)
 UNKNOWN_KIND = "unknown"  # the options of a site whose adapter is itself invalid (not checked)
-_HANWEB_COLUMN = re.compile(r"/col/col(\d+)(?:/|$)")
 
 
 class AdapterOptions(BaseModel):
     """Options common to every adapter (none yet); the base of each kind's options."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    kind: ClassVar[str] = UNKNOWN_KIND
 
 
 class PagedOptions(AdapterOptions):
@@ -37,71 +47,37 @@ class PagedOptions(AdapterOptions):
     page_offset: int = Field(default=0, ge=-1, le=10)
 
 
-class TrsOptions(AdapterOptions):
-    """TRS WCM: static pages index.html, index_N.html, page count from `createPageHTML(...)`."""
+def adapter_options() -> dict[str, type[AdapterOptions]]:
+    """Kind -> options model of every registered adapter, in the order they registered."""
+    from crawler.adapters.base import Adapter  # importing the package registers the families
 
-    kind: ClassVar[str] = "trs"
-    first_index: int | None = Field(default=None, ge=1, le=2)  # N of page 2; None: from the pager
-    index_name: Text = "index"
-    suffix: Literal[".html", ".htm", ".shtml"] | None = (
-        None  # None: from the column URL, else .html
-    )
-    page_count_pattern: GroupRegex | None = None  # e.g. 'createPage\((\d+)' (Chongqing)
+    return {kind: adapter.Options for kind, adapter in Adapter.registry.items()}
 
 
-class HanwebOptions(AdapterOptions):
-    """Hanweb JCMS: first page from the `<datastore>` block, next ones by POST to the data proxy.
-
-    Ids left out are read from the column page (`columnid:…; unitid:'…'` in its scripts).
-    """
-
-    kind: ClassVar[str] = "hanweb"
-    webid: int | None = Field(default=None, ge=1)
-    unitid: int | None = Field(default=None, ge=1)
-    columnid: int | None = Field(default=None, ge=1)
-    perpage: int = Field(default=15, ge=1, le=100)
-    proxy_path: UrlPath = "/module/web/jpage/dataproxy.jsp"
-
-    def column_id(self, column_url: str) -> int | None:
-        """`columnid`, else the number of a `/col/colNNN/` column URL."""
-        if self.columnid is not None:
-            return self.columnid
-        match = _HANWEB_COLUMN.search(column_url)
-        return int(match.group(1)) if match else None
+def adapter_kinds() -> tuple[str, ...]:
+    """The kinds `adapter:` accepts."""
+    return tuple(adapter_options())
 
 
-class JsonSearchOptions(AdapterOptions):
-    """A JSON list API (`/common/search/<channel>?_isJson=true&page=N`, Fujian's `fjdzapp`)."""
-
-    kind: ClassVar[str] = "json_search"
-    page_param: Text = "page"
-    first_page: int = Field(default=1, ge=0)
-    page_size_param: Text = "_pageSize"
-    page_size: int = Field(default=15, ge=1, le=100)
-    # Left out: found in the answer (the largest list of records with a title and a URL; keys
-    # recognised in any case: title/FILENAME/DOCTITLE, url/URL/DOCPUBURL, PUBDATE/DOCRELTIME).
-    results_path: Text | None = None  # dotted path to the list of records, e.g. data.results
-    title_key: Text | None = None
-    url_key: Text | None = None
-    date_key: Text | None = None
+def default_options(kind: str) -> AdapterOptions:
+    return adapter_options().get(kind, AdapterOptions)()
 
 
-class CssOptions(PagedOptions):
-    """Selectors from the YAML (`list.item` required); paging by `page_url` or `list.next`."""
-
-    kind: ClassVar[str] = "css"
-
-
-class AutoOptions(PagedOptions):
-    """Find the repeated block of dated links; `page_url` and `list` selectors are hints."""
-
-    kind: ClassVar[str] = "auto"
+def _registered_kind(value: Any) -> str:
+    """A registered adapter kind, else the error a Literal of the kinds would give."""
+    kinds = adapter_kinds()
+    if isinstance(value, str) and value in kinds:
+        return value
+    raise PydanticKnownError("literal_error", {"expected": _choices(kinds)})
 
 
-ADAPTER_OPTIONS: dict[str, type[AdapterOptions]] = {
-    model.kind: model
-    for model in (TrsOptions, HanwebOptions, JsonSearchOptions, CssOptions, AutoOptions)
-}
+def _choices(kinds: tuple[str, ...]) -> str:
+    """`'trs', 'hanweb' or 'css'`, as pydantic words a Literal's values."""
+    quoted = [repr(kind) for kind in kinds]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
+
+
+AdapterKind = Annotated[str, PlainValidator(_registered_kind)]
 
 
 class BoundOptions(dict[str, Any]):
@@ -116,27 +92,33 @@ def bind_options(raw: Any, kind: str) -> Any:
         raw = {}
     if not isinstance(raw, dict) or isinstance(raw, BoundOptions):
         return raw
-    bound = BoundOptions(raw if kind in ADAPTER_OPTIONS else {})
-    bound.kind = kind if kind in ADAPTER_OPTIONS else UNKNOWN_KIND
+    known = kind in adapter_options()
+    bound = BoundOptions(raw if known else {})
+    bound.kind = kind if known else UNKNOWN_KIND
     return bound
 
 
 def _options_kind(value: Any) -> str:
-    if isinstance(value, BoundOptions | AdapterOptions):
-        return value.kind
-    return UNKNOWN_KIND
+    return value.kind if isinstance(value, BoundOptions) else UNKNOWN_KIND
 
 
-OptionsField = Annotated[
-    Annotated[TrsOptions, Tag("trs")]
-    | Annotated[HanwebOptions, Tag("hanweb")]
-    | Annotated[JsonSearchOptions, Tag("json_search")]
-    | Annotated[CssOptions, Tag("css")]
-    | Annotated[AutoOptions, Tag("auto")]
-    | Annotated[AdapterOptions, Tag(UNKNOWN_KIND)],
-    Discriminator(_options_kind),
-]
+@lru_cache(maxsize=8)
+def _options_validator(
+    models: tuple[tuple[str, type[AdapterOptions]], ...],
+) -> TypeAdapter[AdapterOptions]:
+    """The union of the kinds' options models, chosen by the kind the mapping is bound to; its
+    errors carry the kind after `options` in their location (`messages` reads and drops it)."""
+    arms = [Annotated[model, Tag(kind)] for kind, model in models]
+    arms.append(Annotated[AdapterOptions, Tag(UNKNOWN_KIND)])
+    union: Any = Annotated[reduce(or_, arms), Discriminator(_options_kind)]  # built at run time
+    return TypeAdapter[AdapterOptions](union)
 
 
-def default_options(kind: str) -> AdapterOptions:
-    return ADAPTER_OPTIONS.get(kind, AdapterOptions)()
+def _validate_options(value: Any) -> AdapterOptions:
+    if isinstance(value, AdapterOptions):
+        return value
+    return _options_validator(tuple(adapter_options().items())).validate_python(value)
+
+
+# Dumped as the kind's own model (the declared base has no fields).
+OptionsField = Annotated[SerializeAsAny[AdapterOptions], PlainValidator(_validate_options)]

@@ -8,31 +8,25 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
+from crawler.adapters import Adapter
+from crawler.adapters.auto import AutoOptions
+from crawler.adapters.css import CssOptions
+from crawler.adapters.hanweb import HanwebOptions
+from crawler.adapters.json_search import JsonSearchOptions
 from crawler.adapters.pager import query_value
+from crawler.adapters.trs import TrsOptions
 from crawler.sites import (
     TIMEZONE,
-    AutoOptions,
-    CssOptions,
     EffectiveColumn,
-    HanwebOptions,
-    JsonSearchOptions,
     Schedule,
     SiteConfig,
     SiteConfigError,
-    TrsOptions,
     load_site,
 )
 
 EXIT_OK = 0
 EXIT_INVALID = 2
 NEXT_RUNS = 3
-FAMILY = {
-    "trs": "TRS WCM (static index.html, index_N.html pages)",
-    "hanweb": "Hanweb JCMS (list in a <datastore> script, more by the dataproxy)",
-    "json_search": "a JSON list API",
-    "css": "no known family: the site's own `list:` selectors",
-    "auto": "no fixed family: the list is detected on each page (survives redesigns)",
-}
 
 
 def explain_site(config_dir: Path, site_id: str, out: TextIO, err: TextIO) -> int:
@@ -111,7 +105,7 @@ def describe_column(
 ) -> list[str]:
     lines = [
         f"  column {column.name} [{column.category}]: {column.url}",
-        f"    adapter {column.adapter}: {FAMILY.get(column.adapter, column.adapter)}",
+        f"    adapter {column.adapter}: {_family(column.adapter)}",
         f"    items: {_items(column)}",
         f"    paging: {_paging(column)}; at most {column.max_pages} list pages a crawl",
         f"    articles: {_articles(column)}",
@@ -121,6 +115,11 @@ def describe_column(
     if column.render != site_render:
         lines.append(f"    fetching: {RENDER_WORDS[column.render]} (render: {column.render})")
     return lines
+
+
+def _family(kind: str) -> str:
+    adapter = Adapter.registry.get(kind)
+    return adapter.summary if adapter is not None and adapter.summary else kind
 
 
 def _items(column: EffectiveColumn) -> str:
