@@ -76,6 +76,7 @@ __all__ = [
     "finish_run",
     "ingest_article",
     "known_urls",
+    "listed_urls",
     "record_listing",
     "record_not_modified",
     "rules_hash",
@@ -423,6 +424,12 @@ def record_listing(
         return listing_store.record_listing(
             session, run_id, column_name, urls_seen, gone_urls or {}
         )
+
+
+def listed_urls(store: Store, run_id: int) -> set[str]:
+    """The canonical URLs a run's recorded listings showed so far, in every column."""
+    with store.transaction() as session:
+        return listing_store.listed_urls(session, run_id)
 
 
 def known_urls(store: Store, site: SiteRef | str, column_name: str | None = None) -> set[str]:

@@ -99,10 +99,10 @@ def test_the_runner_kills_a_crawl_at_its_deadline_and_fails_its_run(
     config = write_config(tmp_path, trs_site, "trs")
     trs_site.set_delay(2.0)  # every answer takes 2 s: the crawl cannot end in time
     events: list[dict[str, object]] = []
-    job = CrawlJob(SITE_ID, config, settings=TEST_SETTINGS, timeout=8.0)
+    job = CrawlJob(SITE_ID, config, settings=TEST_SETTINGS, timeout=15.0)
     result = run_crawl(job, on_event=events.append)
     assert result.timed_out and result.status == "failed" and not result.ok
-    assert "timed out after 8 s" in (result.error or "")
+    assert "timed out after 15 s" in (result.error or "")
     assert events and events[0]["eduwatch"] == "start"
     [(status, error)] = stored(config).runs
     assert status == "failed" and error

@@ -1,6 +1,8 @@
 """Distributed mode against the machine's real Redis and PostgreSQL, with real processes: two
-workers sharing one queue crawl each page once; a worker SIGKILLed mid-crawl has its work
-finished by the other, and nothing re-crawled raises a second event; two `eduwatch run` with one
+workers sharing one queue crawl each page once; an article deleted from the site is withdrawn
+after two runs find it gone, one moved to another column or hidden from its list never is;
+a worker SIGKILLed mid-crawl has its work finished by the other, and nothing re-crawled raises
+a second event; two `eduwatch run` with one
 leader, the leader SIGKILLed and the other taking over, no alert doubled or lost; a private
 Redis restarted under a running worker. Every process is started and stopped by its own pid.
 
@@ -10,6 +12,7 @@ in order and build on each other's store: the first crawl is the site's silent b
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
@@ -20,23 +23,29 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO
 
 import pytest
 import redis
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, select, text, update
 
 from crawler.sites import SiteConfig, load_sites
+from crawler.spiders.listcache import Suspect
 from monitor.config import check_service_config, load_config
 from monitor.distributed.enqueue import Dispatched, Dispatcher
 from monitor.distributed.keys import Keys
 from monitor.distributed.leader import Leadership
+from monitor.distributed.listcache import SharedListCache
+from monitor.distributed.runs import RunCloser
 from monitor.errors import ConfigError
+from monitor.ingest import SiteRef, record_listing, start_run
 from monitor.store import Store, open_configured
-from monitor.store.models import CrawlRun, Event, StoredArticle
+from monitor.store.models import CrawlRun, Event, Listing, StoredArticle
 from tests.db import _reachable_admin_url
 from tests.fixture_site.builder import build_site
+from tests.fixture_site.model import FixtureArticle
 from tests.fixture_site.site import FixtureSite
 from tests.paths import ROOT
 from tests.receiver import Receiver
@@ -138,6 +147,11 @@ class Farm:
             return set(
                 session.scalars(select(StoredArticle.url).where(StoredArticle.site_id == site))
             )
+
+    def statuses(self) -> dict[str, str]:
+        with self.store.transaction() as session:
+            rows = session.execute(select(StoredArticle.url, StoredArticle.status))
+            return {str(url): str(status) for url, status in rows}
 
     def events(self, kind: str) -> Counter[str]:
         with self.store.transaction() as session:
@@ -273,6 +287,99 @@ def test_a_poll_with_no_change_asks_conditionally_and_fetches_no_article(
     answered = Counter((request.method, request.status) for request in farm.site.requests)
     assert answered == Counter({("GET", 304): len(farm.site.specs)})  # page 1 of each column
     assert run.stats["changes"] == {}
+
+
+def test_a_deleted_article_is_withdrawn_after_two_runs_and_a_moved_one_never(
+    farm: Farm, workers: dict[str, subprocess.Popen[bytes]]
+) -> None:
+    site = farm.site
+
+    def page(column: str, index: int) -> FixtureArticle:
+        return [article for article in site.items(column) if not article.is_file][index]
+
+    deleted, moved, hidden, due = (
+        page("tzgg", 0),
+        page("gzdt", 0),
+        page("zcwj", 0),
+        page("zcwj", -1),
+    )
+
+    def answers() -> Counter[tuple[str, int]]:
+        paths = {article.path for article in (deleted, moved, hidden, due)}
+        return Counter((entry.path, entry.status) for entry in site.requests if entry.path in paths)
+
+    assert site.items("zcwj").index(due) >= 20  # on page 2, which no run of these reads
+    site.delete(deleted.id)
+    site.move(moved.id, "tzgg")  # the same page, listed by another column now
+    site.unlist(hidden.id)  # off its list, its page still there
+    with farm.store.transaction() as session:  # checked long ago: due for a re-check
+        session.execute(
+            update(StoredArticle)
+            .where(StoredArticle.url == site.url_of(due))
+            .values(last_checked=datetime.now(UTC) - timedelta(days=30))
+        )
+    site.reset_log()
+    first = farm.wait_closed(farm.dispatch().run_id or 0)
+    assert (first.status, first.error) == ("ok", None), farm.all_logs()
+    assert (first.stats["probes"], first.stats["gone"]) == (3, 1)
+    assert answers() == {
+        (deleted.path, 404): 1,  # probed: vanished from tzgg
+        (hidden.path, 200): 1,  # probed: vanished from zcwj, still there
+        (due.path, 200): 1,  # probed: due, on a page not read
+        (moved.path, 200): 1,  # never probed: re-checked as an item of tzgg's changed page 1
+    }
+    assert farm.events("withdrawn") == Counter()  # one 404 is no withdrawal
+    site.reset_log()
+    second = farm.wait_closed(farm.dispatch().run_id or 0)  # its lists answer 304 now
+    assert (second.status, second.stats["probes"], second.stats["gone"]) == ("ok", 1, 1)
+    assert answers() == {(deleted.path, 404): 1}  # the suspect
+    assert farm.events("withdrawn") == Counter({site.url_of(deleted): 1})
+    site.reset_log()
+    third = farm.wait_closed(farm.dispatch().run_id or 0)
+    assert (third.status, third.stats["probes"]) == ("ok", 0)
+    assert answers() == {}  # withdrawn: probed no more
+    assert farm.events("withdrawn") == Counter({site.url_of(deleted): 1})
+    assert farm.client.exists(farm.keys.suspects(farm.site_config().id)) == 0
+    status = farm.statuses()
+    assert status[site.url_of(deleted)] == "withdrawn"
+    assert status[site.url_of(moved)] == status[site.url_of(hidden)] == "active"
+
+
+def test_closing_a_run_hands_its_evidence_over_and_settles_the_suspects(farm: Farm) -> None:
+    """What the closer does with a run's probes, on a run of a site of its own: the 404s become
+    the run's listing, answering or listed suspects are cleared, one seen gone by a second `ok`
+    run is dropped (the store withdraws it), and a vanished article never probed (listed
+    nowhere, no answer) becomes a suspect."""
+    column, base = "通知", "http://127.0.0.1:9/tzgg/"
+    url = {name: f"{base}{name}.html" for name in ("listed", "moved", "unprobed", "gone", "alive")}
+    site = SiteRef("settle", "清点", "测试", None)
+    run_id = start_run(farm.store, site)
+    record_listing(farm.store, run_id, column, [url["listed"], url["moved"]])
+    suspects = SharedListCache(farm.client, farm.keys)
+    kept = {name: Suspect(column, 1) for name in ("listed", "gone", "alive")}
+    suspects.save_suspects(site.id, {url[name]: suspect for name, suspect in kept.items()})
+    farm.client.hset(
+        farm.keys.run(run_id),
+        mapping={
+            "site": site.id,
+            "columns": json.dumps([column]),
+            f"col:{column}": "ok",
+            "probed": "1",
+            f"vanished:{url['moved']}": column,
+            f"vanished:{url['unprobed']}": column,
+            f"vanished:{url['gone']}": column,
+            f"gone:{url['gone']}": json.dumps([column, 410]),
+            f"alive:{url['alive']}": "1",
+        },
+    )
+    farm.client.zadd(farm.keys.runs, {str(run_id): time.time() + 60})
+    assert RunCloser(farm.client, farm.keys, farm.store).close(run_id) == "ok"
+    assert suspects.suspects(site.id) == {url["unprobed"]: Suspect(column, 0)}
+    with farm.store.transaction() as session:
+        rows = session.scalars(select(Listing).where(Listing.crawl_run_id == run_id))
+        assert [(row.seen, row.gone) for row in rows if row.gone] == [([], {url["gone"]: 410})]
+    assert farm.client.exists(farm.keys.run(run_id)) == 0
+    farm.client.delete(farm.keys.suspects(site.id))
 
 
 def test_a_worker_killed_mid_crawl_loses_nothing_and_raises_no_second_event(

@@ -265,6 +265,23 @@ def test_delete_answers_404_or_410(trs_site: FixtureSite) -> None:
         assert fetch(site.url(item.path))[0] == 404
 
 
+def test_move_and_unlist_keep_the_page(trs_site: FixtureSite) -> None:
+    site = trs_site
+    moved, hidden = site.items("gzdt")[0], site.items("zcwj")[0]
+    site.move(moved.id, "tzgg")
+    site.unlist(hidden.id)
+
+    def listed(column: str) -> list[str]:
+        url = site.list_url(column)
+        return [urljoin(url, href) for href, _, _ in trs_items(fetch(url)[2])]
+
+    tzgg, gzdt, zcwj = listed("tzgg"), listed("gzdt"), listed("zcwj")
+    assert tzgg[0] == site.url_of(moved) and site.url_of(moved) not in gzdt
+    assert site.url_of(hidden) not in zcwj
+    assert site.items("tzgg")[0].column == "tzgg" and len(site.items("zcwj")) == 29
+    assert fetch(site.url_of(moved))[0] == fetch(site.url_of(hidden))[0] == 200
+
+
 def test_revise_is_visible_on_next_request(trs_site: FixtureSite) -> None:
     site = trs_site
     article = site.items("zcwj")[3]

@@ -19,7 +19,7 @@ from __future__ import annotations
 import base64
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -105,17 +105,8 @@ class ListCache:
         self.pages.update(pages)
 
     def settle_suspects(self, gone: dict[str, str], cleared: set[str], run_ok: bool) -> None:
-        """After a crawl: ``gone`` URLs (-> column) answered 404/410, ``cleared`` ones answered
-        or were listed again; an `ok` run counts for the gone ones."""
-        for url in cleared:
-            self.suspects.pop(url, None)
-        for url, column in gone.items():
-            before = self.suspects.get(url, Suspect(column, 0)).ok_runs
-            ok_runs = before + (1 if run_ok else 0)
-            if ok_runs >= SUSPECT_OK_RUNS:
-                self.suspects.pop(url, None)
-            else:
-                self.suspects[url] = Suspect(column, ok_runs)
+        """After a crawl: see ``settle_suspects``."""
+        settle_suspects(self.suspects, gone, cleared, run_ok)
 
     def save(self) -> None:
         """Write the file atomically (a crawl killed while writing leaves the old one)."""
@@ -130,6 +121,22 @@ class ListCache:
             },
         }
         write_atomically(self.path, json.dumps(data, ensure_ascii=False, indent=1))
+
+
+def settle_suspects(
+    suspects: dict[str, Suspect], gone: Mapping[str, str], cleared: Iterable[str], run_ok: bool
+) -> None:
+    """After a crawl, in place: ``gone`` URLs (-> column) answered 404/410, ``cleared`` ones
+    answered or were listed again; an `ok` run counts for the gone ones, and a suspect that two
+    `ok` runs saw gone is dropped (the store has withdrawn it)."""
+    for url in cleared:
+        suspects.pop(url, None)
+    for url, column in gone.items():
+        ok_runs = suspects.get(url, Suspect(column, 0)).ok_runs + (1 if run_ok else 0)
+        if ok_runs >= SUSPECT_OK_RUNS:
+            suspects.pop(url, None)
+        else:
+            suspects[url] = Suspect(column, ok_runs)
 
 
 def write_atomically(path: Path, text: str) -> None:

@@ -21,6 +21,7 @@ from typing import Any, Literal
 from crawler.adapters.base import ListItem, PageRequest
 from crawler.names import RunStatus
 from crawler.spiders.listcache import CachedPage, ListCache
+from crawler.spiders.probes import choose_probes
 
 ColumnStatus = Literal["listing", "ok", "unchanged", "broken", "challenge", "failed", "blocked"]
 LISTED: frozenset[str] = frozenset({"ok", "unchanged"})
@@ -146,33 +147,25 @@ class CrawlState:
 
     # -- probes ------------------------------------------------------------------------------
     def probes(self, cache: ListCache) -> list[tuple[str, str]]:
-        """Known articles to request although no list of this crawl showed them: those that
-        vanished from a page read again (withdrawal evidence), and the ones due for a re-check,
-        of the columns crawled. ``(url, column)`` pairs; none when no column was listed."""
-        if not any(column.listed for column in self.columns.values()):
-            return []
-        found: dict[str, tuple[str, str]] = {}
-        for column in self.columns.values():
-            if not column.listed:
-                continue
-            for key in sorted(column.fresh):
-                before = cache.get(key)
-                for item in before.items if before else ():
-                    canonical = self.canonical(item.url)
-                    if canonical in self.known and not self.listed_anywhere(item.url):
-                        found.setdefault(canonical, (item.url, column.name))
-        for url, suspect in sorted(cache.suspects.items()):
-            if suspect.column in self.columns and self.columns[suspect.column].listed:
-                found.setdefault(self.canonical(url), (url, suspect.column))
-        for canonical in sorted(self.due):
-            column_name = self.column_of.get(canonical)
-            if column_name in self.columns and self.columns[column_name].listed:
-                found.setdefault(canonical, (canonical, column_name))
-        chosen = [
-            pair
-            for canonical, pair in found.items()
-            if canonical not in self.scheduled and not self.listed_anywhere(pair[0])
+        """Known articles to request although no list of this crawl showed them
+        (crawler.spiders.probes): ``(url, column)`` pairs, each once a crawl."""
+        listed = [column for column in self.columns.values() if column.listed]
+        before = [
+            (column.name, cache.get(key)) for column in listed for key in sorted(column.fresh)
         ]
+        vanished = [
+            (item.url, name) for name, page in before for item in (page.items if page else ())
+        ]
+        chosen = choose_probes(
+            vanished=vanished,
+            suspects=cache.suspects,
+            due=self.due,
+            column_of=self.column_of,
+            listed_columns={column.name for column in listed},
+            known=self.known,
+            skip=lambda key: key in self.scheduled or self.listed_anywhere(key),
+            canonical=self.canonical,
+        )
         self.scheduled.update(self.canonical(url) for url, _ in chosen)
         self.probed = len(chosen)
         return chosen

@@ -67,6 +67,11 @@ class Keys:
         """Hash list-page URL -> what it listed and its validators (conditional requests)."""
         return f"{self.prefix}:list-cache:{site}"
 
+    def suspects(self, site: str) -> str:
+        """Hash article URL -> [column, ok runs]: the site's withdrawal suspects, probed again
+        on its next runs (crawler.spiders.listcache.Suspect)."""
+        return f"{self.prefix}:suspects:{site}"
+
     @property
     def leader(self) -> str:
         """The leader lock: value is the holder's fencing token."""

@@ -1,7 +1,9 @@
 """The list-page cache of distributed mode, shared by the workers in Redis: for each GET list
 page, what it listed and its validators (ETag, Last-Modified). The next poll asks
-conditionally; a 304 is read from here, and its first-page articles are not re-checked (as in
-the embedded mode's crawler.spiders.listcache, which keeps the same in a file per site)."""
+conditionally; a 304 is read from here, and its first-page articles are not re-checked; a page
+read again says which known articles vanished from it (monitor.distributed.probes). Beside it,
+each site's withdrawal suspects. As in the embedded mode's crawler.spiders.listcache, which
+keeps the same in a file per site."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from typing import Any
 import redis
 
 from crawler.adapters.base import Listing, ListItem, PageRequest
-from crawler.spiders.listcache import CachedPage
+from crawler.spiders.listcache import CachedPage, Suspect
 from monitor.distributed.keys import Keys
 
 TTL = 30 * 86400  # seconds a site's cache outlives its last poll
@@ -74,11 +76,35 @@ class SharedListCache:
         raw = self.client.hget(self.keys.list_cache(site), url)
         return load(raw) if raw else None
 
-    def put(self, site: str, url: str, page: CachedPage) -> None:
+    def swap(self, site: str, url: str, page: CachedPage) -> CachedPage | None:
+        """Put a page just read; the copy it replaces (None: none), in one transaction."""
         key = self.keys.list_cache(site)
         with self.client.pipeline() as pipe:
+            pipe.hget(key, url)
             pipe.hset(key, url, dump(page))
             pipe.expire(key, TTL)
+            before, _, _ = pipe.execute()
+        return load(before) if before else None
+
+    def suspects(self, site: str) -> dict[str, Suspect]:
+        raw = self.client.hgetall(self.keys.suspects(site))
+        found = {}
+        for url, value in raw.items():
+            column, ok_runs = json.loads(value)
+            found[url.decode() if isinstance(url, bytes) else str(url)] = Suspect(column, ok_runs)
+        return found
+
+    def save_suspects(self, site: str, suspects: dict[str, Suspect]) -> None:
+        key = self.keys.suspects(site)
+        with self.client.pipeline() as pipe:
+            pipe.delete(key)
+            if suspects:
+                values = {
+                    url: json.dumps([s.column, s.ok_runs], ensure_ascii=False)
+                    for url, s in suspects.items()
+                }
+                pipe.hset(key, mapping=values)  # type: ignore[arg-type]
+                pipe.expire(key, TTL)
             pipe.execute()
 
     @staticmethod

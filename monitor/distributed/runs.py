@@ -4,7 +4,13 @@ whoever removes it from the open runs first).
 
 Counters (hash ``Keys.run``): ``site``, ``columns`` (JSON list), ``pending`` (requests and items
 not finished), ``pages``, ``items``, ``articles``, ``col:<column>`` (its status: ok, broken,
-failed, challenge, blocked), ``why:<column>``, ``fail:<reason>``, ``change:<kind>``.
+failed, challenge, blocked), ``why:<column>``, ``fail:<reason>``, ``change:<kind>``; and of its
+probes (monitor.distributed.probes): ``probed``, ``probes``, ``gone``, ``vanished:<url>``,
+``gone:<url>``, ``alive:<url>``.
+
+When its pending work first reaches zero, a run's probes are claimed (``claim_probes``); when it
+reaches zero again (or there were none), it closes: its withdrawal evidence goes to the store as
+its listings, the run is finished, and the site's suspects are settled.
 """
 
 from __future__ import annotations
@@ -17,12 +23,14 @@ import redis
 from loguru import logger
 
 from crawler.names import RunStatus
+from crawler.spiders.state import LISTED
 from monitor.distributed.keys import Keys
+from monitor.distributed.probes import PROBED, Evidence, RunProbes
+from monitor.distributed.retry import REDIS_ERRORS
 from monitor.ingest import finish_run
 from monitor.ledger import STORE_ERRORS
 from monitor.store import Store
 
-LISTED = ("ok", "unchanged")
 _CLOSE = """
 if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return false end
 local counters = redis.call('HGETALL', KEYS[2])
@@ -30,6 +38,12 @@ local site = redis.call('HGET', KEYS[2], 'site')
 if site and redis.call('HGET', KEYS[3], site) == ARGV[1] then redis.call('HDEL', KEYS[3], site) end
 redis.call('DEL', KEYS[2])
 return counters
+"""
+_CLAIM = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+if redis.call('HSETNX', KEYS[1], ARGV[1], '1') == 0 then return false end
+redis.call('HINCRBY', KEYS[1], 'pending', 1)
+return redis.call('HGETALL', KEYS[1])
 """
 
 
@@ -59,6 +73,8 @@ def outcome(
         "pages": int(counters.get("pages", 0)),
         "items": int(counters.get("items", 0)),
         "articles": int(counters.get("articles", 0)),
+        "probes": int(counters.get("probes", 0)),
+        "gone": int(counters.get("gone", 0)),
         "changes": {
             key.removeprefix("change:"): int(value)
             for key, value in sorted(counters.items())
@@ -84,13 +100,22 @@ def outcome(
 
 
 class RunCloser:
-    """Closes runs: once each, whoever comes first."""
+    """Claims a run's probes and closes runs: each once, whoever comes first."""
 
     def __init__(self, client: redis.Redis, keys: Keys, store: Store) -> None:
         self.client = client
         self.keys = keys
         self.store = store
+        self.probes = RunProbes(client, keys, store)
         self._close = client.register_script(_CLOSE)
+        self._claim = client.register_script(_CLAIM)
+
+    def claim_probes(self, run_id: int) -> dict[str, str] | None:
+        """The run's counters when the caller is the one to probe it, a guard counted in its
+        ``pending`` (uncount it once the probes are queued); None when the run is closed or
+        its probes were claimed already (then it closes)."""
+        raw = self._claim(keys=[self.keys.run(run_id)], args=[PROBED])
+        return decode(raw) if raw else None
 
     def close(self, run_id: int, forced: str | None = None) -> str | None:
         """Finish the run in the store if nobody has; its status (None: closed already)."""
@@ -99,11 +124,19 @@ class RunCloser:
         )
         if not raw:
             return None
-        status, error, stats = outcome(decode(raw), forced)
+        counters = decode(raw)
+        status, error, stats = outcome(counters, forced)
+        evidence = Evidence.of(counters)
         try:
-            return finish_run(self.store, run_id, status, stats, error).status
+            evidence.record(self.store, run_id)
+            recorded = finish_run(self.store, run_id, status, stats, error).status
         except STORE_ERRORS as problem:
             # Not recorded: open again, due now, so the leader closes it (as failed) later.
             self.client.zadd(self.keys.runs, {str(run_id): 0})
             logger.error("run {} not recorded in the store: {}", run_id, problem)
             return None
+        try:
+            self.probes.settle(counters.get("site", ""), run_id, evidence, recorded == "ok")
+        except STORE_ERRORS + REDIS_ERRORS as problem:
+            logger.warning("run {}: its site's withdrawal suspects not kept: {}", run_id, problem)
+        return recorded

@@ -8,8 +8,9 @@ scrapy-redis queue, so any worker may take it. What a request yields is queued b
 acked; an article page is acked when its article is stored (scrapy_redis_parts).
 
 List pages are asked conditionally (monitor.distributed.listcache): a 304 is read from the
-shared cache and its first-page articles are not re-checked. Not in distributed mode (yet): the
-probes of known articles that vanished from a list (withdrawal evidence).
+shared cache and its first-page articles are not re-checked. When a run's work is all acked, its
+known articles that no list showed (vanished, suspected, due) are probed before it closes: a
+404/410 is withdrawal evidence (monitor.distributed.probes).
 """
 
 from __future__ import annotations
@@ -39,20 +40,22 @@ from crawler.middlewares import (
     VALIDATORS,
     VALIDATORS_SEEN,
     failure_reason,
+    failure_status,
     response_charset,
 )
-from crawler.normalize import ExtractionError, extract_article, file_article
+from crawler.normalize import ExtractionError, extract_article, file_article, is_attachment_url
 from crawler.sites import EffectiveColumn, SiteConfig, load_sites
-from crawler.spiders.listcache import CachedPage
+from crawler.spiders.listcache import CachedPage, page_key
 from crawler.urls import canonical_url
 from monitor.config import ServiceConfig, load_config
 from monitor.distributed.keys import Keys
 from monitor.distributed.listcache import SharedListCache
+from monitor.distributed.probes import RunProbes, alive_field, gone_field, is_gone
 from monitor.distributed.retry import REDIS_ERRORS, Backoff
 from monitor.distributed.runs import RunCloser
 from monitor.distributed.scrapy_redis_parts import CARRIED, RUN, LeasedQueue
 from monitor.ingest import SiteRef, due_for_recheck, known_urls, record_listing
-from monitor.ledger import site_ref
+from monitor.ledger import STORE_ERRORS, site_ref
 from monitor.store import Store, open_configured
 
 FIRST_PAGE_FAILURE = {"challenge": "challenge", "robots": "blocked", "list_error": "broken"}
@@ -118,7 +121,8 @@ class WorkerSpider(RedisSpider):
         self.store: Store = open_configured(service)
         self.queue: LeasedQueue | None = None  # set by the scheduler's queue when it opens
         self.closer: RunCloser | None = None
-        self.cache: SharedListCache  # set in from_crawler (it needs the Redis client)
+        self.cache: SharedListCache  # set in from_crawler (they need the Redis client)
+        self.probes: RunProbes
         self.adapters: dict[tuple[str, str], Adapter] = {}
         self.known: OrderedDict[int, set[str]] = OrderedDict()
         self.due: OrderedDict[int, set[str]] = OrderedDict()
@@ -135,7 +139,8 @@ class WorkerSpider(RedisSpider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> WorkerSpider:
         spider: WorkerSpider = super().from_crawler(crawler, *args, **kwargs)
         spider.closer = RunCloser(spider.server, spider.keys, spider.store)
-        spider.cache = SharedListCache(spider.server, spider.keys)
+        spider.probes = spider.closer.probes
+        spider.cache = spider.probes.cache
         crawler.signals.connect(spider.on_item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(spider.on_item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(spider.on_opened, signal=signals.spider_opened)
@@ -228,12 +233,16 @@ class WorkerSpider(RedisSpider):
             except ListError as error:
                 self._list_problem(run, target.name, page, "list_error", str(error))
                 return
-            seen = meta.get(VALIDATORS_SEEN)
-            if seen and listing.items:
+            if listing.items and page_key(page) is not None:
+                seen = meta.get(VALIDATORS_SEEN) or {}
                 fresh = CachedPage(
                     target.name, listing.rule, listing.items, listing.next_requests, **seen
                 )
-                self._redis(lambda: self.cache.put(site.id, page.url, fresh), "caching a list")
+                known = self._known(run, self._ref(site))
+                self._redis(
+                    lambda: self.probes.note_page(run, site.id, page.url, fresh, known),
+                    "caching a list",
+                )
         if not listing.items:
             if page.page == 1:
                 why = f"no list items on {page.url} (rule {listing.rule})"
@@ -283,10 +292,11 @@ class WorkerSpider(RedisSpider):
 
     # -- articles ----------------------------------------------------------------------------
     def _article_request(
-        self, run: int, site: SiteConfig, target: EffectiveColumn, url: str, date: str | None
-    ) -> Request:
+        self, run: int, site: SiteConfig, target: EffectiveColumn, url: str, date: str | None,
+        role: str = "article",
+    ) -> Request:  # fmt: skip
         meta = {
-            ROLE: "article",
+            ROLE: role,
             RUN: run,
             "site": site.id,
             "column": target.name,
@@ -296,6 +306,7 @@ class WorkerSpider(RedisSpider):
         }
         return Request(
             url,
+            method="HEAD" if role == "probe" and is_attachment_url(url) else "GET",
             headers=site.headers or None,
             callback=self.parse_article,
             errback=self.article_failed,
@@ -321,6 +332,11 @@ class WorkerSpider(RedisSpider):
         run, site = int(meta[RUN]), self.sites[meta["site"]]
         target = site.column(meta["column"])
         self._page(site.id)
+        if meta[ROLE] == "probe":
+            self._count(run, alive_field(meta["url"]))
+            if response.request is not None and response.request.method == "HEAD":
+                self._ack(response.request)  # a file probed: it is still there
+                return
         try:
             article = extract_article(
                 response.body,
@@ -347,8 +363,12 @@ class WorkerSpider(RedisSpider):
 
     def article_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
+        meta, status = request.meta, failure_status(failure)
         try:
-            self._count(int(request.meta[RUN]), {}, **{f"fail:{failure_reason(failure)}": 1})
+            if meta[ROLE] == "probe" and status is not None and is_gone(status):  # evidence
+                self._count(int(meta[RUN]), gone_field(meta["url"], meta["column"], status), gone=1)
+            else:
+                self._count(int(meta[RUN]), {}, **{f"fail:{failure_reason(failure)}": 1})
         finally:
             self._ack(request)
 
@@ -434,7 +454,7 @@ class WorkerSpider(RedisSpider):
     def _uncount(self, run: int) -> None:
         def uncount() -> None:
             if int(self.server.hincrby(self.keys.run(run), "pending", -1)) <= 0:
-                self._close(run)
+                self._done(run)
 
         self._redis(uncount, f"counting run {run}")
 
@@ -446,9 +466,30 @@ class WorkerSpider(RedisSpider):
         def ack() -> None:
             left = queue.ack(request)
             if left is not None and left <= 0:
-                self._close(int(request.meta[RUN]))
+                self._done(int(request.meta[RUN]))
 
         self._redis(ack, "acking a request")
+
+    def _done(self, run: int) -> None:
+        """The run's work is all acked: its probes are queued (once, by whoever claims them;
+        a guard in ``pending`` holds the run open meanwhile), else it closes."""
+        assert self.closer is not None
+        counters = self.closer.claim_probes(run)
+        if counters is None:
+            self._close(run)
+            return
+        try:
+            site = self.sites[counters.get("site", "")]
+            probes = self.probes.choose(run, counters, site, self._ref(site))
+            self._count(run, {}, probes=len(probes))
+            for url, column in probes:
+                request = self._article_request(run, site, site.column(column), url, None, "probe")
+                self.crawler.engine.crawl(request)
+        except STORE_ERRORS + REDIS_ERRORS + (KeyError,) as error:
+            self.logger.error("run %s: its probes are not made: %s", run, error)
+            self._count(run, {}, **{"fail:probes": 1})
+        finally:
+            self._uncount(run)
 
     def _close(self, run: int) -> None:
         assert self.closer is not None

@@ -45,12 +45,17 @@ def record_listing(
     return len(seen)
 
 
-def listed_count(session: Session, run_id: int) -> int:
-    """How many distinct URLs the run's lists showed (zero is a failure, never "no news")."""
+def listed_urls(session: Session, run_id: int) -> set[str]:
+    """The canonical URLs the run's lists showed so far, in every column."""
     seen: set[str] = set()
     for urls in session.scalars(select(Listing.seen).where(Listing.crawl_run_id == run_id)):
         seen.update(urls)
-    return len(seen)
+    return seen
+
+
+def listed_count(session: Session, run_id: int) -> int:
+    """How many distinct URLs the run's lists showed (zero is a failure, never "no news")."""
+    return len(listed_urls(session, run_id))
 
 
 def apply_listings(session: Session, run: CrawlRun, now: datetime) -> list[int]:

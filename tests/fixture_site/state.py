@@ -310,6 +310,26 @@ class SiteState:
             self._tick(article.column)
             return article
 
+    def move(self, article_id: int, column: str) -> FixtureArticle:
+        """Move an article to the top of another column's list; its page stays where it was."""
+        with self.lock:
+            article = self.article(article_id)
+            target = self.column(column).key
+            self._order[article.column].remove(article_id)
+            self._order[target].insert(0, article_id)
+            moved = replace(article, column=target)
+            self._articles[article_id] = moved
+            self._tick(article.column, target)
+            return moved
+
+    def unlist(self, article_id: int) -> FixtureArticle:
+        """Take an article off its list; its page still answers (hidden, not withdrawn)."""
+        with self.lock:
+            article = self.article(article_id)
+            self._order[article.column].remove(article_id)
+            self._tick(article.column)
+            return article
+
     def reorder(self, column: str) -> None:
         """Shuffle a column's list order (some CMSs sort by a 'weight', not by date)."""
         with self.lock:
