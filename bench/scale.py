@@ -26,7 +26,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -111,7 +111,7 @@ def column_url(ports: dict[str, int], site: int, column: int) -> str:
     return f"http://127.0.0.1:{ports['hanweb']}/col/col{hanweb_column(site, column)}/index.html"
 
 
-def page_urls(ports: dict[str, int], sites: range, articles: int) -> list[str]:
+def page_urls(ports: dict[str, int], sites: Iterable[int], articles: int) -> list[str]:
     urls = []
     for site in sites:
         for column in range(len(COLUMNS)):
@@ -172,6 +172,12 @@ def database() -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def chosen_sites(count: int) -> list[int]:
+    """``count`` sites, half TRS and half Hanweb."""
+    half = count // 2
+    return [*range(half), *range(FAMILY_SITES, FAMILY_SITES + count - half)]
 
 
 def stored_articles(store: Store) -> int:
@@ -364,11 +370,8 @@ def main() -> None:
 
 
 def run_bench(farm: FarmServers, folder: Path, args: argparse.Namespace) -> None:
-    half = args.sites // 2
-    sites = [*range(half), *range(FAMILY_SITES, FAMILY_SITES + args.sites - half)]
-    urls: list[str] = []
-    for group in (range(half), range(FAMILY_SITES, FAMILY_SITES + args.sites - half)):
-        urls += page_urls(farm.ports, group, args.articles)
+    sites = chosen_sites(args.sites)
+    urls = page_urls(farm.ports, sites, args.articles)
     page_kb = farm_sizes(farm)
     print(f"farm: 1,000 sites x 2 columns (500 TRS, 500 Hanweb) on 127.0.0.1; pages: {page_kb}")
     each = f"{args.articles} articles a column"

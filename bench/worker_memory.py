@@ -24,10 +24,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from scale import (
-    FAMILY_SITES,
     FarmServers,
     Leader,
     Workers,
+    chosen_sites,
     database,
     load_config,
     open_configured,
@@ -47,11 +47,6 @@ def set_round(farm: FarmServers, number: int) -> None:
 def served(farm: FarmServers) -> int:
     hits = farm.stats()
     return sum(hits.get(kind, 0) for kind in PAGE_KINDS)
-
-
-def chosen_sites(count: int) -> list[int]:
-    half = count // 2
-    return [*range(half), *range(FAMILY_SITES, FAMILY_SITES + count - half)]
 
 
 def run(farm: FarmServers, folder: Path, args: argparse.Namespace) -> None:
