@@ -159,10 +159,30 @@ class Farm:
             return Counter(str((event.payload or {}).get("url")) for event in rows)
 
     def all_logs(self) -> str:
-        return "\n".join(
+        logs = "\n".join(
             f"--- {path.name}\n{path.read_text('utf-8', 'replace')[-3000:]}"
             for path in sorted(self.folder.glob("*.log"))
         )
+        return f"{logs}\n--- redis\n{self.redis_state()}"
+
+    def redis_state(self) -> str:
+        """The farm's sets and queues and its open runs' counters (a failure's evidence)."""
+        try:
+            lines = [
+                f"{key.decode()}: {self.client.type(key).decode()} {self._size(key)}"
+                for key in sorted(self.client.scan_iter(match=f"{self.prefix}:*"))
+            ]
+            for run in self.client.zrange(self.keys.runs, 0, -1):
+                counters = self.client.hgetall(self.keys.run(run.decode()))
+                lines.append(f"run {run.decode()}: {counters}")
+            return "\n".join(lines)
+        except redis.RedisError as error:
+            return f"unreadable: {error}"
+
+    def _size(self, key: bytes) -> int:
+        kind = self.client.type(key).decode()
+        size = {"zset": self.client.zcard, "set": self.client.scard, "hash": self.client.hlen}
+        return int(size[kind](key)) if kind in size else 0
 
     def freeze_holding_work(self, process: subprocess.Popen[bytes], worker: str, pages: int) -> int:
         """SIGSTOP the worker once it crawled ``pages`` and holds taken requests; how many."""
@@ -287,6 +307,27 @@ def test_a_poll_with_no_change_asks_conditionally_and_fetches_no_article(
     answered = Counter((request.method, request.status) for request in farm.site.requests)
     assert answered == Counter({("GET", 304): len(farm.site.specs)})  # page 1 of each column
     assert run.stats["changes"] == {}
+
+
+def test_a_run_whose_last_work_is_a_list_page_closes_after_the_articles_it_yields(
+    farm: Farm, workers: dict[str, subprocess.Popen[bytes]]
+) -> None:
+    """Scrapy hands a callback's output to parallel tasks after the callback returns: the list
+    page's requests must be queued (and counted) before the page is acked, or the run closes
+    with its new articles still to come."""
+    farm.site.set_delay(0)
+    published = [farm.site.publish("tzgg") for _ in range(3)]
+    first_page = farm.site.list_url("tzgg").removeprefix(farm.site.base_url)
+    farm.site.fail_first(first_page, 1, 503)  # retried: read after the other columns' 304s
+    run = farm.wait_closed(farm.dispatch().run_id or 0)
+    assert (run.status, run.error) == ("ok", None), farm.all_logs()
+    # the 3 new ones and the re-check of the rest of the changed first page; the 3 the new
+    # ones pushed to page 2 are listed there: not vanished, not probed (closed early, the run
+    # chose its probes before page 2 was queued)
+    assert run.stats["changes"] == {"new": 3, "unchanged": 17}, run.stats
+    assert (run.stats["pages"], run.stats["probes"]) == (4, 0), run.stats
+    assert {farm.site.url_of(article) for article in published} <= farm.article_urls()
+    assert farm.client.exists(farm.keys.run(run.id)) == 0  # nothing counted after the close
 
 
 def test_a_deleted_article_is_withdrawn_after_two_runs_and_a_moved_one_never(

@@ -32,6 +32,9 @@ from monitor.ledger import STORE_ERRORS
 from monitor.store import Store
 
 _CLOSE = """
+if ARGV[2] == '' and tonumber(redis.call('HGET', KEYS[2], 'pending') or '0') > 0 then
+  return false
+end
 if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return false end
 local counters = redis.call('HGETALL', KEYS[2])
 local site = redis.call('HGET', KEYS[2], 'site')
@@ -110,6 +113,15 @@ class RunCloser:
         self._close = client.register_script(_CLOSE)
         self._claim = client.register_script(_CLAIM)
 
+    def stalled(self) -> list[int]:
+        """Open runs with no work pending whose last ack nobody heard (its reply was lost)."""
+        runs = [int(_text(raw)) for raw in self.client.zrange(self.keys.runs, 0, -1)]
+        with self.client.pipeline(transaction=False) as pipe:
+            for run_id in runs:
+                pipe.hget(self.keys.run(run_id), "pending")
+            pending = pipe.execute()
+        return [run for run, left in zip(runs, pending, strict=True) if left and int(left) <= 0]
+
     def claim_probes(self, run_id: int) -> dict[str, str] | None:
         """The run's counters when the caller is the one to probe it, a guard counted in its
         ``pending`` (uncount it once the probes are queued); None when the run is closed or
@@ -118,9 +130,11 @@ class RunCloser:
         return decode(raw) if raw else None
 
     def close(self, run_id: int, forced: str | None = None) -> str | None:
-        """Finish the run in the store if nobody has; its status (None: closed already)."""
+        """Finish the run in the store if nobody has; its status (None: closed already, or
+        work of it is pending and it is not ``forced`` closed)."""
         raw = self._close(
-            keys=[self.keys.runs, self.keys.run(run_id), self.keys.site_runs], args=[run_id]
+            keys=[self.keys.runs, self.keys.run(run_id), self.keys.site_runs],
+            args=[run_id, forced or ""],
         )
         if not raw:
             return None

@@ -4,17 +4,21 @@
   into the worker's *taken* set; the spider acks it when its callback or errback is done (the
   requests that callback yielded are queued by then). A worker that dies leaves its taken set
   behind, and any live worker puts it back into the queue (``requeue_dead``): a SIGKILL loses
-  nothing. Pushing a request of a run counts it in the run's ``pending``; an ack uncounts it,
-  and the ack that reaches zero tells its caller the run is done.
+  nothing. Pushing a request of a run counts it in the run's ``pending`` (once, even when a push
+  is sent again after a lost reply); an ack uncounts it (once), and the ack that reaches zero
+  tells its caller the run is done. A pop whose reply was lost leaves a request taken that the
+  worker never received: ``requeue_orphans`` puts it back.
 - ``RunDupeFilter``: scrapy-redis's RFPDupeFilter, one fingerprint set per run (each run crawls
   what the last one saw; the set expires with its run), so nothing needs clearing per cycle.
 - ``RunScheduler``: scrapy-redis's Scheduler that rides out a Redis outage (requests it cannot
-  push wait in memory, pops back off) and, on close, gives back what the worker had taken.
+  push wait in memory, remembering how far they got; pops back off) and, on close, gives back
+  what the worker had taken.
 """
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from typing import Any
 
 from scrapy import Request
@@ -38,10 +42,18 @@ redis.call('ZREM', KEYS[1], found[1])
 redis.call('ZADD', KEYS[2], found[2], found[1])
 return found[1]
 """
+_PUSH = """
+if redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2]) == 1 and KEYS[2] ~= '' then
+  redis.call('HINCRBY', KEYS[2], 'pending', 1)
+end
+"""
 _ACK = """
 if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return -1 end
 if KEYS[2] == '' or redis.call('EXISTS', KEYS[2]) == 0 then return -1 end
 return redis.call('HINCRBY', KEYS[2], 'pending', -1)
+"""
+_UNTAKE = """
+if redis.call('ZREM', KEYS[1], ARGV[2]) == 1 then redis.call('ZADD', KEYS[2], ARGV[1], ARGV[2]) end
 """
 _REQUEUE = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
@@ -67,19 +79,20 @@ class LeasedQueue(PriorityQueue):
         self.keys = keys_of(spider)
         self.taken_key = self.keys.taken(spider.worker_id)
         self.members: dict[str, bytes] = {}  # lease token -> taken-set member
+        self._push = server.register_script(_PUSH)
         self._pop = server.register_script(_POP)
+        self._untake = server.register_script(_UNTAKE)
         self._ack = server.register_script(_ACK)
         self._requeue = server.register_script(_REQUEUE)
         spider.queue = self
 
     def push(self, request: Request) -> None:
+        """Queue it, counted in its run's pending unless carried (or queued already: a push
+        replayed after a lost reply counts once)."""
         data = self._encode_request(request)
         run = request.meta.get(RUN)
-        with self.server.pipeline() as pipe:
-            pipe.execute_command("ZADD", self.key, -request.priority, data)
-            if run is not None and not request.meta.get(CARRIED):
-                pipe.hincrby(self.keys.run(run), "pending", 1)
-            pipe.execute()
+        run_key = self.keys.run(run) if run is not None and not request.meta.get(CARRIED) else ""
+        self._push(keys=[self.key, run_key], args=[-request.priority, data])
 
     def pop(self, timeout: int = 0) -> Request | None:
         data = self._pop(keys=[self.key, self.taken_key])
@@ -115,6 +128,19 @@ class LeasedQueue(PriorityQueue):
         self.members.clear()
         return max(moved, 0)
 
+    def requeue_orphans(self) -> int:
+        """Put back what this worker's taken set holds that the worker does not: a pop whose
+        reply was lost (Redis went down while answering, the client sent it again)."""
+        held = set(self.members.values())
+        orphans = [
+            (member, score)
+            for member, score in self.server.zrange(self.taken_key, 0, -1, withscores=True)
+            if member not in held
+        ]
+        for member, score in orphans:
+            self._untake(keys=[self.taken_key, self.key], args=[score, member])
+        return len(orphans)
+
     def requeue_dead(self) -> int:
         """The taken sets of workers whose heartbeat expired, back into the queue."""
         moved = 0
@@ -148,51 +174,76 @@ class RunDupeFilter(RFPDupeFilter):
         """Keep the fingerprints: other workers are still crawling these runs."""
 
 
+@dataclass(slots=True)
+class Waiting:
+    """A request not queued yet (Redis down), and how far it got: the dupefilter passed it
+    (its fingerprint is recorded: asking again would drop it), it was pushed (and counted), the
+    lease it replaces is still to ack."""
+
+    request: Request
+    replaced: str | None = None
+    checked: bool = False
+    pushed: bool = False
+
+
 class RunScheduler(Scheduler):
     """scrapy-redis's scheduler, patient with Redis and giving back its work on close."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.waiting: list[Request] = []  # requests not pushed yet (Redis down)
+        self.waiting: list[Waiting] = []
         self.backoff = Backoff()
 
     def open(self, spider: Any) -> None:
         super().open(spider)
         self.df.spider = spider
+        spider.frontier = self
 
     def enqueue_request(self, request: Request) -> bool:
+        # a retry's copy replaces the request taken: that lease is acked once the copy is in
+        entry = Waiting(request, replaced=request.meta.pop(LEASE, None))
         if not self.backoff.ready():
-            self.waiting.append(request)
+            self.waiting.append(entry)
             return True
-        replaced = request.meta.pop(LEASE, None)  # a retry: the copy replaces the taken one
         try:
-            self._flush_waiting()
-            if not request.dont_filter and self.df.request_seen(request):
+            self.flush_waiting()
+            if not self._push(entry):
                 return False
-            self.queue.push(request)
-            if replaced is not None:
-                self.queue.ack_token(replaced, request.meta.get(RUN))
         except REDIS_ERRORS as error:
             self.backoff.failed(error, "queueing a request")
-            self.waiting.append(request)
+            self.waiting.append(entry)
             return True
         self.backoff.succeeded()
         if self.stats:
             self.stats.inc_value("scheduler/enqueued/redis")
         return True
 
-    def _flush_waiting(self) -> None:
+    def _push(self, entry: Waiting) -> bool:
+        """Into the shared queue unless seen in its run; False: a duplicate, dropped."""
+        request = entry.request
+        if not (entry.checked or request.dont_filter):
+            if self.df.request_seen(request):
+                return False
+            entry.checked = True
+        if not entry.pushed:
+            self.queue.push(request)
+            entry.pushed = True
+        if entry.replaced is not None:
+            self.queue.ack_token(entry.replaced, request.meta.get(RUN))
+            entry.replaced = None
+        return True
+
+    def flush_waiting(self) -> None:
+        """Push the requests that waited for Redis, in order (an error stops at the first)."""
         while self.waiting:
-            request = self.waiting[0]
-            if request.dont_filter or not self.df.request_seen(request):
-                self.queue.push(request)
+            self._push(self.waiting[0])
             self.waiting.pop(0)
 
     def next_request(self) -> Request | None:
         if not self.backoff.ready():
             return None
         try:
-            self._flush_waiting()
+            self.flush_waiting()
             request: Request | None = self.queue.pop()
         except REDIS_ERRORS as error:
             self.backoff.failed(error, "taking a request")
@@ -216,7 +267,7 @@ class RunScheduler(Scheduler):
     def close(self, reason: str) -> None:
         """Persist the queue (never flush: other workers use it); give back what was taken."""
         try:
-            self._flush_waiting()
+            self.flush_waiting()
             moved = self.queue.give_back()
         except REDIS_ERRORS as error:
             self.spider.logger.error("cannot give back the taken requests: %s", error)

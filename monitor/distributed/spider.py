@@ -53,7 +53,7 @@ from monitor.distributed.listcache import SharedListCache
 from monitor.distributed.probes import RunProbes, alive_field, gone_field, is_gone
 from monitor.distributed.retry import REDIS_ERRORS, Backoff
 from monitor.distributed.runs import RunCloser
-from monitor.distributed.scrapy_redis_parts import CARRIED, RUN, LeasedQueue
+from monitor.distributed.scrapy_redis_parts import CARRIED, RUN, LeasedQueue, RunScheduler
 from monitor.ingest import SiteRef, due_for_recheck, known_urls, record_listing
 from monitor.ledger import STORE_ERRORS, site_ref
 from monitor.store import Store, open_configured
@@ -120,6 +120,7 @@ class WorkerSpider(RedisSpider):
         self.refs: dict[str, SiteRef] = {}
         self.store: Store = open_configured(service)
         self.queue: LeasedQueue | None = None  # set by the scheduler's queue when it opens
+        self.frontier: RunScheduler | None = None  # the scheduler, set when it opens
         self.closer: RunCloser | None = None
         self.cache: SharedListCache  # set in from_crawler (they need the Redis client)
         self.probes: RunProbes
@@ -207,9 +208,20 @@ class WorkerSpider(RedisSpider):
         return self.adapters[key]
 
     # -- list pages --------------------------------------------------------------------------
-    def parse_list(self, response: Response) -> _Output:
+    def parse_list(self, response: Response) -> list[RunArticle]:
+        """The page's requests are queued (and counted in the run) before the page is acked;
+        its file items (counted already) go on to the pipelines. Yielding the requests would
+        not do: Scrapy schedules a callback's output in parallel tasks after it returns."""
         try:
-            yield from self._parse_list(response)
+            items: list[RunArticle] = []
+            for output in self._parse_list(response):
+                if isinstance(output, Request):
+                    output.headers.setdefault("Referer", response.url)
+                    self.crawler.engine.crawl(output)
+                else:
+                    assert isinstance(output, RunArticle)
+                    items.append(output)
+            return items
         finally:
             self._ack(response.request)
 
@@ -422,8 +434,10 @@ class WorkerSpider(RedisSpider):
 
     # -- Redis bookkeeping -------------------------------------------------------------------
     def _redis(self, action: Callable[[], None], what: str) -> None:
-        """Do it now, or (Redis down) once Redis is back: nothing counted is lost."""
-        if self.later or not self.backoff.ready():
+        """Do it now, or (Redis down) once Redis is back: nothing counted is lost. It waits, too,
+        behind requests still to be queued: an ack before their push could close their run."""
+        waiting = self.frontier is not None and bool(self.frontier.waiting)
+        if self.later or waiting or not self.backoff.ready():
             self.later.append((action, what))
             return
         try:
@@ -433,6 +447,10 @@ class WorkerSpider(RedisSpider):
             self.later.append((action, what))
 
     def _retry_later(self) -> None:
+        """The owed writes, in order, after the requests waiting to be queued (an ack replayed
+        first could close a run whose work is still to be pushed)."""
+        if self.frontier is not None:
+            self.frontier.flush_waiting()
         while self.later:
             action, _ = self.later[0]
             action()
@@ -537,6 +555,7 @@ class WorkerSpider(RedisSpider):
                     moved = self.queue.requeue_dead()
                     if moved:
                         self.logger.warning("%d request(s) of dead workers put back", moved)
+                    self._heal_lost_replies()
                 if self.state == "crawling" and len(self.queue) < self.redis_batch_size:
                     self.schedule_next_requests()
                 self._look_at_the_queue()
@@ -544,6 +563,17 @@ class WorkerSpider(RedisSpider):
             self.backoff.failed(error, "sending the heartbeat")
             return
         self.backoff.succeeded()
+
+    def _heal_lost_replies(self) -> None:
+        """A reply lost to a Redis outage leaves a request taken that nobody holds, or a run
+        whose work is all acked but never closed: put the one back, finish the other."""
+        assert self.queue is not None and self.closer is not None
+        orphans = self.queue.requeue_orphans()
+        if orphans:
+            self.logger.warning("%d request(s) taken but never received put back", orphans)
+        for run in self.closer.stalled():
+            self.logger.warning("run %s: all its work was done, unheard: finishing it", run)
+            self._done(run)
 
     def _look_at_the_queue(self) -> None:
         """Have the engine ask the shared queue for work now: on its own it looks every 5 s
