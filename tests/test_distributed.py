@@ -99,9 +99,9 @@ class Farm:
         self.logs.append(log)
         return process
 
-    def worker(self, name: str) -> subprocess.Popen[bytes]:
+    def worker(self, name: str, *options: str) -> subprocess.Popen[bytes]:
         settings = [part for setting in WORKER_SETTINGS for part in ("-s", setting)]
-        return self.start("worker", "--id", name, *settings, name=name)
+        return self.start("worker", "--id", name, *settings, *options, name=name)
 
     def log(self, name: str) -> str:
         return (self.folder / f"{name}.log").read_text("utf-8", "replace")
@@ -232,10 +232,20 @@ def database() -> Iterator[str]:
 
 
 def make_farm(
-    folder: Path, database: str, redis_url: str, *, extra: str = "", site_id: str = "fixture"
+    folder: Path,
+    database: str,
+    redis_url: str,
+    *,
+    extra: str = "",
+    site_id: str = "fixture",
+    site: FixtureSite | None = None,
+    family: str = "trs",
+    **overrides: object,
 ) -> Farm:
-    site = build_site("trs", articles_per_column=30).start()
-    config = write_config(folder, site, "trs")
+    """A farm of ``site`` (default: a TRS fixture site of 30 articles a column, started);
+    ``overrides``: keys of the site's YAML."""
+    site = site or build_site("trs", articles_per_column=30).start()
+    config = write_config(folder, site, family, **overrides)
     if site_id != "fixture":
         path = config / "sites" / "fixture.yaml"
         path.write_text(path.read_text("utf-8").replace("id: fixture", f"id: {site_id}", 1))
@@ -287,14 +297,15 @@ def test_two_workers_share_one_queue_and_crawl_each_page_once(
     assert len(farm.article_urls()) == 90
     assert farm.pages_of("w1") > 0 and farm.pages_of("w2") > 0
     assert farm.client.zcard(farm.keys.requests()) == 0
-    assert not list(farm.client.scan_iter(match=farm.keys.taken_pattern))
+    assert not list(farm.client.scan_iter(match=farm.keys.taken_pattern()))
     shown = subprocess.run(
         [str(PYTHON), "-m", "monitor", "status", "--config", str(farm.config)],
         cwd=ROOT, capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     rows = {line.split()[0]: line.split() for line in shown.splitlines() if line.startswith("w")}
     assert rows["w1"][1] == rows["w2"][1] == "yes"  # alive
-    assert "queue: http: 0 column jobs, 0 requests; 0 taken by workers; 0 open runs" in shown
+    queues = "http: 0 column jobs, 0 requests; browser: 0 column jobs, 0 requests"
+    assert f"queue: {queues}; 0 taken by workers; 0 open runs" in shown
 
 
 def test_a_poll_with_no_change_asks_conditionally_and_fetches_no_article(

@@ -29,6 +29,7 @@ class QueueOwner(Spider):
         super().__init__()
         self.keys = keys
         self.worker_id = worker_id
+        self.mode = "http"
         self.queue: LeasedQueue | None = None
 
 

@@ -169,17 +169,7 @@ class RenderPlanner:
         return need is not None and not need.due(self.now, self.reprobe)
 
     def _to_browser(self, request: Request, reason: str) -> Request:
-        request.meta.update(
-            {
-                RENDER: {"reason": reason},
-                "playwright": True,
-                "playwright_context": f"site:{self.site.id}",
-                "playwright_context_kwargs": {"extra_http_headers": dict(self.site.headers)},
-                "playwright_page_methods": page_methods(self.timeout),
-            }
-        )
-        request.meta.pop(VALIDATORS, None)  # a page built by scripts is never conditional
-        request.meta.pop(WITH_COOKIES, None)
+        to_browser(request, self.site, reason, self.timeout)
         self.reasons[reason] += 1
         return request
 
@@ -213,13 +203,10 @@ class RenderPlanner:
         return self._to_browser(request.replace(dont_filter=True), reason)
 
     def _rendered(self, request: Request, response: Response) -> Response:
-        passed, cookies = render_results(request.meta)
+        cookies = render_results(request.meta)[1]
         if cookies:
             self.cookies = cookies
-        if response.status in CHALLENGE_STATUSES and passed and not is_challenge(response.body):
-            # scrapy-playwright reports the challenge's status; the page shown is the real one
-            return response.replace(status=200)
-        return response
+        return rendered_response(request, response)
 
     def after_list(self, column: str, response: Response, items: int) -> Request | None:
         """A list page read: a request to render it when it was empty although its scripts
@@ -270,6 +257,30 @@ class RenderPlanner:
             memory.save()
         except OSError as error:
             logger.warning("cannot save the render memory %s: %s", memory.path, error)
+
+
+def to_browser(request: Request, site: SiteConfig, reason: str, timeout: float) -> None:
+    """Send the request through the browser, in the site's own context."""
+    request.meta.update(
+        {
+            RENDER: {"reason": reason},
+            "playwright": True,
+            "playwright_context": f"site:{site.id}",
+            "playwright_context_kwargs": {"extra_http_headers": dict(site.headers)},
+            "playwright_page_methods": page_methods(timeout),
+        }
+    )
+    request.meta.pop(VALIDATORS, None)  # a page built by scripts is never conditional
+    request.meta.pop(WITH_COOKIES, None)
+
+
+def rendered_response(request: Request, response: Response) -> Response:
+    """A rendered page: scrapy-playwright reports a challenge's status even when the browser
+    passed it and shows the real page; that page gets its real status."""
+    passed = render_results(request.meta)[0]
+    if response.status in CHALLENGE_STATUSES and passed and not is_challenge(response.body):
+        return response.replace(status=200)
+    return response
 
 
 def handler_stats(collected: dict[str, Any]) -> dict[str, int]:

@@ -1,4 +1,5 @@
-"""`eduwatch worker [--id NAME] [-s NAME=VALUE ...]`: a crawl worker of distributed mode."""
+"""`eduwatch worker [--id NAME] [--browser] [-s NAME=VALUE ...]`: a crawl worker of distributed
+mode; with ``--browser`` it takes the work that needs a browser (Chromium on this machine)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         subparsers, "worker", "a long-lived crawl worker taking its work from Redis"
     )
     worker.add_argument("--id", default="", help="worker name (default: host-pid)")
+    worker.add_argument(
+        "--browser", action="store_true",
+        help="take the work that needs a browser (render: browser, challenges of render: auto)",
+    )  # fmt: skip
     worker.add_argument(
         "-s", dest="settings", action="append", default=[], metavar="NAME=VALUE",
         help="a Scrapy setting for this worker",
@@ -44,6 +49,11 @@ def run_worker_command(args: argparse.Namespace) -> int:
         print("\n".join(str(problem) for problem in loaded.errors), file=sys.stderr)
         return EXIT_CONFIG
     overrides = dict(item.split("=", 1) for item in args.settings)
+    from monitor.distributed.browser import BrowserMissing
     from monitor.distributed.worker import run_worker
 
-    return run_worker(args.config, config, loaded.sites, args.id, overrides)
+    try:
+        return run_worker(args.config, config, loaded.sites, args.id, overrides, args.browser)
+    except BrowserMissing as error:
+        print(error, file=sys.stderr)
+        return EXIT_CONFIG

@@ -16,6 +16,7 @@ import redis
 from loguru import logger
 
 from crawler.sites import SiteConfig
+from monitor.distributed.browser import BROWSER
 from monitor.distributed.keys import Keys
 from monitor.distributed.leader import Leadership
 from monitor.distributed.runs import RunCloser
@@ -29,7 +30,9 @@ if redis.call('HEXISTS', KEYS[5], ARGV[4]) == 1 then return -1 end
 redis.call('HSET', KEYS[3], 'pending', ARGV[5], 'site', ARGV[4], 'columns', ARGV[6])
 redis.call('ZADD', KEYS[4], ARGV[3], ARGV[2])
 redis.call('HSET', KEYS[5], ARGV[4], ARGV[2])
-for i = 7, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
+for i = 8, #ARGV do
+  redis.call('RPUSH', (i - 8 < tonumber(ARGV[7])) and KEYS[2] or KEYS[6], ARGV[i])
+end
 return 1
 """
 
@@ -63,23 +66,27 @@ class Dispatcher:
         self.closer = RunCloser(client, keys, store)
         self._push = client.register_script(_PUSH)
 
-    def dispatch(self, site: SiteConfig, mode: str = "http") -> Dispatched:
-        """One run of ``site``: opened in the store, its columns queued."""
+    def dispatch(self, site: SiteConfig) -> Dispatched:
+        """One run of ``site``: opened in the store, its columns queued (those set to
+        ``render: browser`` for the browser workers)."""
         token = self.leadership.token
         if token is None or not self.leadership.holds():
             return Dispatched(site.id, "not_leader")
         if self.client.hexists(self.keys.site_runs, site.id):
             return Dispatched(site.id, "running")
         run_id = start_run(self.store, site_ref(site))
-        columns = [column.name for column in site.effective_columns()]
+        targets = sorted(site.effective_columns(), key=lambda column: column.render == "browser")
+        columns = [column.name for column in targets]
+        over_http = sum(column.render != "browser" for column in targets)
         jobs = [json.dumps({"site": site.id, "column": name, "run": run_id}) for name in columns]
         pushed = self._push(
             keys=[
                 self.keys.leader,
-                self.keys.jobs(mode),
+                self.keys.jobs("http"),
                 self.keys.run(run_id),
                 self.keys.runs,
                 self.keys.site_runs,
+                self.keys.jobs(BROWSER),
             ],
             args=[
                 token,
@@ -88,6 +95,7 @@ class Dispatcher:
                 site.id,
                 len(jobs),
                 json.dumps(columns, ensure_ascii=False),
+                over_http,
                 *jobs,
             ],
         )

@@ -1,15 +1,15 @@
 """Every Redis key of distributed mode, named here and nowhere else.
 
 All keys start with the configured prefix (``redis.prefix``), so several deployments or test
-runs share one Redis without meeting. Work is queued per render mode (``http`` today): a worker
-takes only the queues of the modes it can render, which is where browser-only work will go.
+runs share one Redis without meeting. Work is queued per render mode (``http``, ``browser``): a
+worker takes only the queues of its mode (monitor.distributed.browser).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-RENDER_MODES = ("http",)
+RENDER_MODES = ("http", "browser")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,13 +32,13 @@ class Keys:
     def seen_default(self) -> str:
         return f"{self.prefix}:seen:none"
 
-    def taken(self, worker: str) -> str:
-        """Requests a worker has popped and not finished (sorted set, score = queue score)."""
-        return f"{self.prefix}:taken:{worker}"
+    def taken(self, worker: str, mode: str = "http") -> str:
+        """Requests a worker has popped from its mode's queue and not finished (sorted set,
+        score = queue score)."""
+        return f"{self.prefix}:taken:{mode}:{worker}"
 
-    @property
-    def taken_pattern(self) -> str:
-        return f"{self.prefix}:taken:*"
+    def taken_pattern(self, mode: str = "*") -> str:
+        return f"{self.prefix}:taken:{mode}:*"
 
     def worker(self, worker: str) -> str:
         """A worker's heartbeat hash (alive while it exists; expires after ``worker_ttl``)."""

@@ -78,6 +78,8 @@ def outcome(
         "articles": int(counters.get("articles", 0)),
         "probes": int(counters.get("probes", 0)),
         "gone": int(counters.get("gone", 0)),
+        "rendered": int(counters.get("rendered", 0)),
+        "escalated": int(counters.get("escalated", 0)),
         "changes": {
             key.removeprefix("change:"): int(value)
             for key, value in sorted(counters.items())

@@ -27,6 +27,7 @@ from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 
+from monitor.distributed.browser import mode_of
 from monitor.distributed.keys import Keys
 from monitor.distributed.retry import REDIS_ERRORS, Backoff
 
@@ -77,7 +78,8 @@ class LeasedQueue(PriorityQueue):
     def __init__(self, server: Any, spider: Any, key: str, serializer: Any = None) -> None:
         super().__init__(server, spider, key, serializer)
         self.keys = keys_of(spider)
-        self.taken_key = self.keys.taken(spider.worker_id)
+        self.mode: str = spider.mode
+        self.taken_key = self.keys.taken(spider.worker_id, self.mode)
         self.members: dict[str, bytes] = {}  # lease token -> taken-set member
         self._push = server.register_script(_PUSH)
         self._pop = server.register_script(_POP)
@@ -92,7 +94,8 @@ class LeasedQueue(PriorityQueue):
         data = self._encode_request(request)
         run = request.meta.get(RUN)
         run_key = self.keys.run(run) if run is not None and not request.meta.get(CARRIED) else ""
-        self._push(keys=[self.key, run_key], args=[-request.priority, data])
+        queue = self.keys.requests(mode_of(request))  # browser work: the browser workers'
+        self._push(keys=[queue, run_key], args=[-request.priority, data])
 
     def pop(self, timeout: int = 0) -> Request | None:
         data = self._pop(keys=[self.key, self.taken_key])
@@ -142,9 +145,9 @@ class LeasedQueue(PriorityQueue):
         return len(orphans)
 
     def requeue_dead(self) -> int:
-        """The taken sets of workers whose heartbeat expired, back into the queue."""
+        """The taken sets of this mode's workers whose heartbeat expired, back into the queue."""
         moved = 0
-        for name in self.server.scan_iter(match=self.keys.taken_pattern, count=100):
+        for name in self.server.scan_iter(match=self.keys.taken_pattern(self.mode), count=100):
             key = name.decode() if isinstance(name, bytes) else str(name)
             worker = key.rsplit(":", 1)[-1]
             moved += max(

@@ -48,6 +48,7 @@ from crawler.sites import EffectiveColumn, SiteConfig, load_sites
 from crawler.spiders.listcache import CachedPage, page_key
 from crawler.urls import canonical_url
 from monitor.config import ServiceConfig, load_config
+from monitor.distributed.browser import BROWSER, MODE, escalation
 from monitor.distributed.keys import Keys
 from monitor.distributed.listcache import SharedListCache
 from monitor.distributed.probes import RunProbes, alive_field, gone_field, is_gone
@@ -61,6 +62,11 @@ from monitor.store import Store, open_configured
 FIRST_PAGE_FAILURE = {"challenge": "challenge", "robots": "blocked", "list_error": "broken"}
 RUN_CACHE = 512  # runs whose known URLs a worker keeps in memory
 _Output = Iterator[Request | CrawledArticle]
+
+
+def rendered(meta: dict[str, Any]) -> dict[str, int]:
+    """The run counter of a page (its request's meta) the browser rendered."""
+    return {"rendered": 1} if meta.get("playwright") else {}
 
 
 @dataclass(slots=True)
@@ -103,15 +109,17 @@ class WorkerSpider(RedisSpider):
         worker: str = "",
         service: ServiceConfig | None = None,
         sites: Iterable[SiteConfig] | None = None,
+        browser: bool = False,
         **kwargs: Any,
     ) -> None:
         """``service`` and ``sites``: the configuration the worker command loaded (else read
-        from ``config``)."""
+        from ``config``); ``browser``: take the browser work (monitor.distributed.browser)."""
         super().__init__(**kwargs)
         self.config_dir = Path(config)
         service = service or load_config(self.config_dir)
         self.keys = Keys(service.redis.prefix)
-        self.redis_key = self.keys.jobs("http")
+        self.mode = BROWSER if browser else "http"
+        self.redis_key = self.keys.jobs(self.mode)
         self.worker_id = worker or f"{socket.gethostname()}-{os.getpid()}"
         self.ttl = service.redis.worker_ttl.total_seconds()
         if sites is None:
@@ -162,8 +170,9 @@ class WorkerSpider(RedisSpider):
             self._count(run, {f"col:{column}": "broken", f"why:{column}": str(error)})
             self._uncount(run)
             return []
+        browser = "configured" if self.mode == BROWSER else None
         requests = [
-            self._list_request(site, target, run, first, carried=index == 0)
+            self._list_request(site, target, run, first, browser, carried=index == 0)
             for index, first in enumerate(firsts)
         ]
         if not requests:
@@ -171,8 +180,8 @@ class WorkerSpider(RedisSpider):
         return requests
 
     def _list_request(
-        self, site: SiteConfig, target: EffectiveColumn, run: int, page: PageRequest, *,
-        carried: bool = False,
+        self, site: SiteConfig, target: EffectiveColumn, run: int, page: PageRequest,
+        browser: str | None, *, carried: bool = False,
     ) -> Request:  # fmt: skip
         meta: dict[str, Any] = {
             ROLE: "list",
@@ -184,7 +193,9 @@ class WorkerSpider(RedisSpider):
         }
         if carried:
             meta[CARRIED] = True
-        if page.method.upper() == "GET":
+        if browser:
+            meta[MODE] = browser  # rendered: never conditional
+        elif page.method.upper() == "GET":
             cached = self._cached(site.id, page.url)
             usable = cached is not None and cached.column == target.name and cached.items
             meta[VALIDATORS] = cached.validators if usable and cached else None
@@ -230,6 +241,7 @@ class WorkerSpider(RedisSpider):
         run, site = int(meta[RUN]), self.sites[meta["site"]]
         target = site.column(meta["column"])
         page: PageRequest = meta["page_request"]
+        browser: str | None = meta.get(MODE)  # what the page yields is browser work too
         self._page(site.id)
         cached = self._cached(site.id, page.url) if response.status == 304 else None
         if response.status == 304 and cached is not None:
@@ -261,7 +273,7 @@ class WorkerSpider(RedisSpider):
                 self._count(run, {f"col:{target.name}": "broken", f"why:{target.name}": why})
             return
         fields = {f"col:{target.name}": "ok"} if page.page == 1 else {}
-        self._count(run, fields, pages=1, items=len(listing.items))
+        self._count(run, fields, pages=1, items=len(listing.items), **rendered(response.meta))
         ref = self._ref(site)
         urls = [item.url for item in listing.items]
         record_listing(self.store, run, target.name, urls)
@@ -275,15 +287,17 @@ class WorkerSpider(RedisSpider):
             if item.is_file:
                 yield from self._file(run, site, target, item.url, item.title, item.date)
             else:
-                yield self._article_request(run, site, target, item.url, item.date)
+                yield self._article_request(run, site, target, item.url, item.date, browser)
         if any(canonical_url(url) not in known for url in urls) and page.page < target.max_pages:
             following = [r for r in listing.next_requests if r.page == page.page + 1]
             if following:
-                yield self._list_request(site, target, run, following[0])
+                yield self._list_request(site, target, run, following[0], browser)
 
     def list_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
         try:
+            if self._escalated(request, failure):
+                return
             reason = failure_reason(failure)
             message = f"{reason}: {failure.getErrorMessage()}"
             meta = request.meta
@@ -305,9 +319,9 @@ class WorkerSpider(RedisSpider):
     # -- articles ----------------------------------------------------------------------------
     def _article_request(
         self, run: int, site: SiteConfig, target: EffectiveColumn, url: str, date: str | None,
-        role: str = "article",
+        browser: str | None, role: str = "article",
     ) -> Request:  # fmt: skip
-        meta = {
+        meta: dict[str, Any] = {
             ROLE: role,
             RUN: run,
             "site": site.id,
@@ -316,6 +330,8 @@ class WorkerSpider(RedisSpider):
             "list_date": date,
             "download_slot": site.id,
         }
+        if browser and not (role == "probe" and is_attachment_url(url)):
+            meta[MODE] = browser  # a file is probed with HEAD, never rendered
         return Request(
             url,
             method="HEAD" if role == "probe" and is_attachment_url(url) else "GET",
@@ -377,6 +393,8 @@ class WorkerSpider(RedisSpider):
         request = failure.request  # type: ignore[attr-defined]
         meta, status = request.meta, failure_status(failure)
         try:
+            if self._escalated(request, failure):
+                return
             if meta[ROLE] == "probe" and status is not None and is_gone(status):  # evidence
                 self._count(int(meta[RUN]), gone_field(meta["url"], meta["column"], status), gone=1)
             else:
@@ -387,7 +405,8 @@ class WorkerSpider(RedisSpider):
     def on_item_scraped(self, item: Any, **_: Any) -> None:
         if isinstance(item, RunArticle):
             change = {f"change:{item.change}": 1} if item.change else {}
-            self._count(item.run_id, {}, articles=1, **change)
+            page = item.request.meta if item.request is not None else {}
+            self._count(item.run_id, {}, articles=1, **change, **rendered(page))
             self._item_done(item)
 
     def on_item_dropped(self, item: Any, **_: Any) -> None:
@@ -400,6 +419,19 @@ class WorkerSpider(RedisSpider):
             self._ack(item.request)
         else:
             self._uncount(item.run_id)
+
+    def _escalated(self, request: Request, failure: Failure) -> bool:
+        """A challenge on a column set to ``render: auto``: the request goes on to the browser
+        workers (queued, and counted, before the caller acks this one)."""
+        site = self.sites.get(str(request.meta.get("site")))
+        if site is None:
+            return False
+        copy = escalation(request, failure, site.column(request.meta["column"]).render)
+        if copy is None:
+            return False
+        self.crawler.engine.crawl(copy)
+        self._count(int(request.meta[RUN]), {}, escalated=1)
+        return True
 
     def _cached(self, site_id: str, url: str) -> CachedPage | None:
         if not self.backoff.ready():
@@ -501,7 +533,9 @@ class WorkerSpider(RedisSpider):
             probes = self.probes.choose(run, counters, site, self._ref(site))
             self._count(run, {}, probes=len(probes))
             for url, column in probes:
-                request = self._article_request(run, site, site.column(column), url, None, "probe")
+                target = site.column(column)
+                browser = "configured" if target.render == BROWSER else None
+                request = self._article_request(run, site, target, url, None, browser, "probe")
                 self.crawler.engine.crawl(request)
         except STORE_ERRORS + REDIS_ERRORS + (KeyError,) as error:
             self.logger.error("run %s: its probes are not made: %s", run, error)
@@ -537,6 +571,7 @@ class WorkerSpider(RedisSpider):
             "started": round(self.started),
             "beat": round(time.time(), 3),
             "state": self.state,
+            "mode": self.mode,
             "site": self.current_site or "",
             "pages": self.meter.total,
             "pages_per_min": self.meter.per_minute(),

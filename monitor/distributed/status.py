@@ -22,6 +22,7 @@ class WorkerView:
     pages_per_min: int
     state: str
     seen_ago: float | None  # seconds since its last heartbeat (None: expired)
+    mode: str = "http"  # the queues it takes: http or browser
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +43,7 @@ def read_workers(client: redis.Redis, keys: Keys) -> list[WorkerView]:
         info = decode(client.hgetall(keys.worker(name)))
         if not info:
             client.srem(keys.workers, name)
-            views.append(WorkerView(name, False, "", 0, 0, "gone", None))
+            views.append(WorkerView(name, False, "", 0, 0, "gone", None, "-"))
             continue
         views.append(
             WorkerView(
@@ -53,13 +54,14 @@ def read_workers(client: redis.Redis, keys: Keys) -> list[WorkerView]:
                 int(info.get("pages_per_min", 0)),
                 info.get("state", ""),
                 round(now - float(info.get("beat", now)), 1),
+                info.get("mode", "http"),
             )
         )
     return views
 
 
 def read_queues(client: redis.Redis, keys: Keys) -> QueueView:
-    taken = sum(int(client.zcard(key)) for key in client.scan_iter(match=keys.taken_pattern))
+    taken = sum(int(client.zcard(key)) for key in client.scan_iter(match=keys.taken_pattern()))
     leader = client.get(keys.leader)
     return QueueView(
         jobs={mode: int(client.llen(keys.jobs(mode))) for mode in RENDER_MODES},
@@ -73,18 +75,28 @@ def read_queues(client: redis.Redis, keys: Keys) -> QueueView:
 def write_distributed(client: redis.Redis, keys: Keys, out: TextIO) -> None:
     workers = read_workers(client, keys)
     queues = read_queues(client, keys)
-    out.write(f"{'worker':<28}{'alive':<7}{'state':<10}{'site':<16}{'pages/min':>10}{'pages':>9}\n")
+    out.write(
+        f"{'worker':<28}{'alive':<7}{'mode':<9}{'state':<10}{'site':<16}{'pages/min':>10}"
+        f"{'pages':>9}\n"
+    )
     for w in workers:
         out.write(
-            f"{w.name:<28}{'yes' if w.alive else 'no':<7}{w.state:<10}{w.site or '-':<16}"
-            f"{w.pages_per_min:>10}{w.pages:>9}\n"
+            f"{w.name:<28}{'yes' if w.alive else 'no':<7}{w.mode:<9}{w.state:<10}"
+            f"{w.site or '-':<16}{w.pages_per_min:>10}{w.pages:>9}\n"
         )
     if not workers:
         out.write("no worker alive\n")
-    waiting = ", ".join(
+    waiting = "; ".join(
         f"{mode}: {queues.jobs[mode]} column jobs, {queues.requests[mode]} requests"
         for mode in RENDER_MODES
     )
+    if (queues.jobs["browser"] or queues.requests["browser"]) and not any(
+        w.alive and w.mode == "browser" for w in workers
+    ):
+        out.write(
+            "browser work is waiting and no browser worker is alive: start one with "
+            "`eduwatch worker --browser`\n"
+        )
     leader = f"token {queues.leader}" if queues.leader is not None else "none"
     out.write(
         f"queue: {waiting}; {queues.taken} taken by workers; {queues.open_runs} open runs; "

@@ -17,17 +17,22 @@ from scrapy.crawler import AsyncCrawlerProcess
 from scrapy.settings import Settings
 
 from monitor.config import ServiceConfig
+from monitor.distributed.browser import BROWSER, browser_worker_settings
 from monitor.distributed.keys import Keys
 
 PARTS = "monitor.distributed.scrapy_redis_parts"
 
 
 def worker_settings(
-    config: ServiceConfig, sites: Any, overrides: Mapping[str, str] | None = None
+    config: ServiceConfig,
+    sites: Any,
+    overrides: Mapping[str, str] | None = None,
+    browser: bool = False,
 ) -> Settings:
     """The monitor's Scrapy settings with scrapy-redis's scheduler, queue and dupefilter (the
     traps of stack research: persist on, no blocking pop, no flush on start), the storing
-    pipeline of runs, and each site's politeness as its own download slot."""
+    pipeline of runs, and each site's politeness as its own download slot; a ``browser``
+    worker's take the browser queues and render with Chromium (BrowserMissing: none here)."""
     if not config.redis.url:
         raise ValueError("eduwatch worker needs redis.url (or $EDUWATCH_REDIS_URL)")
     keys = Keys(config.redis.prefix)
@@ -38,7 +43,7 @@ def worker_settings(
             "SCHEDULER": f"{PARTS}.RunScheduler",
             "SCHEDULER_QUEUE_CLASS": f"{PARTS}.LeasedQueue",
             "DUPEFILTER_CLASS": f"{PARTS}.RunDupeFilter",
-            "SCHEDULER_QUEUE_KEY": keys.requests("http"),
+            "SCHEDULER_QUEUE_KEY": keys.requests(BROWSER if browser else "http"),
             "SCHEDULER_PERSIST": True,
             "SCHEDULER_IDLE_BEFORE_CLOSE": 0,
             "SCHEDULER_FLUSH_ON_START": False,
@@ -56,6 +61,8 @@ def worker_settings(
     )
     for name, value in (overrides or {}).items():
         settings.set(name, value, priority="cmdline")
+    if browser:
+        settings.setdict(browser_worker_settings(settings), priority="cmdline")
     return settings
 
 
@@ -65,13 +72,19 @@ def run_worker(
     sites: Any,
     worker_id: str = "",
     overrides: Mapping[str, str] | None = None,
+    browser: bool = False,
 ) -> int:
     """Run the worker until SIGTERM/SIGINT; its exit code."""
     from monitor.distributed.spider import WorkerSpider
 
-    process = AsyncCrawlerProcess(worker_settings(config, sites, overrides))
+    process = AsyncCrawlerProcess(worker_settings(config, sites, overrides, browser))
     process.crawl(
-        WorkerSpider, config=str(config_dir), worker=worker_id, service=config, sites=sites
+        WorkerSpider,
+        config=str(config_dir),
+        worker=worker_id,
+        service=config,
+        sites=sites,
+        browser=browser,
     )
     process.start()
     return 0
