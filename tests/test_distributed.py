@@ -437,12 +437,13 @@ def test_closing_a_run_hands_its_evidence_over_and_settles_the_suspects(farm: Fa
 def test_a_worker_killed_mid_crawl_loses_nothing_and_raises_no_second_event(
     farm: Farm, workers: dict[str, subprocess.Popen[bytes]]
 ) -> None:
-    published = [farm.site.publish(column) for column in farm.site.specs for _ in range(12)]
-    farm.site.set_delay(0.25)
+    # enough slow pages that the run outlasts a few heartbeats (they report the pages crawled)
+    published = [farm.site.publish(column) for column in farm.site.specs for _ in range(20)]
+    farm.site.set_delay(0.4)
     before = farm.pages_of("w1")
     run_id = farm.dispatch().run_id or 0
     try:
-        assert farm.freeze_holding_work(workers["w1"], "w1", before + 3) > 0
+        assert farm.freeze_holding_work(workers["w1"], "w1", before + 2) > 0
         assert farm.stop(workers["w1"], signal.SIGKILL) == -signal.SIGKILL
         run = farm.wait_closed(run_id)
         assert run.status == "ok", (run.error, farm.all_logs())
