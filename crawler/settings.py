@@ -18,6 +18,9 @@ USER_AGENT = "eduwatch/0.1 (+https://github.com/eduwatch/eduwatch#readme; educat
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
+# Scrapy starts this many tasks for each callback's output; ours yield a handful (an article,
+# a list's requests), and the default 100 cost more than parsing a small page.
+CONCURRENT_ITEMS = 8
 DOWNLOAD_DELAY = 1.0
 DOWNLOAD_DELAY_JITTER = 0.5  # each delay is 0.5-1.5 times DOWNLOAD_DELAY
 AUTOTHROTTLE_ENABLED = True

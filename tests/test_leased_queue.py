@@ -1,18 +1,25 @@
 """The worker's scrapy-redis parts against the machine's real Redis: a pop is a lease, an ack
 counts once, a replayed push counts once, what a lost reply leaves behind is put back or
-finished, and a run with work pending is closed only when forced."""
+finished, and a run with work pending is closed only when forced. ``Replaying`` is a client
+that sends every script twice and hears only the second answer: a reply lost to an outage,
+after which redis-py sends the command again."""
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
 from scrapy import Request, Spider
 
+from crawler.sites import load_sites
+from monitor.distributed.enqueue import Dispatcher
 from monitor.distributed.keys import Keys
+from monitor.distributed.leader import Leadership
+from monitor.distributed.probes import PROBED
 from monitor.distributed.runs import RunCloser
 from monitor.distributed.scrapy_redis_parts import CARRIED, RUN, LeasedQueue
 from monitor.store import open_store
@@ -31,6 +38,14 @@ class QueueOwner(Spider):
         self.worker_id = worker_id
         self.mode = "http"
         self.queue: LeasedQueue | None = None
+
+
+class Replaying(redis.Redis):
+    """Runs each script twice; the first answer is lost."""
+
+    def evalsha(self, *args: Any) -> Any:  # type: ignore[override]
+        super().evalsha(*args)
+        return super().evalsha(*args)
 
 
 @pytest.fixture
@@ -125,4 +140,96 @@ def test_a_run_with_work_pending_closes_only_when_forced(
     assert closer.close(7) is None  # an ack is still to come
     client.hset(keys.run(7), "pending", 0)  # the last ack done, its answer lost
     assert closer.stalled() == [7]
+    store.close()
+
+
+@pytest.fixture
+def replaying() -> Iterator[redis.Redis]:
+    client = Replaying.from_url(REDIS_URL)
+    yield client
+    client.close()
+
+
+def test_a_push_checks_its_run_fingerprints_and_a_replayed_one_is_one_push(
+    client: redis.Redis, replaying: redis.Redis, keys: Keys
+) -> None:
+    queue = queue_of(client, keys, "w1")
+    seen = keys.seen(7)
+    assert queue.push(request("a"), seen, "fp-a")
+    assert not queue.push(request("a2"), seen, "fp-a")  # the same page by another URL form
+    queue_of(replaying, keys, "w1").push(request("b"), seen, "fp-b")
+    assert (len(queue), pending(client, keys)) == (2, 2)
+    assert client.ttl(seen) > 0  # the fingerprints expire with their run
+
+
+def test_an_ack_carries_its_counts_once(
+    client: redis.Redis, replaying: redis.Redis, keys: Keys
+) -> None:
+    queue = queue_of(replaying, keys, "w1")
+    for path in ("a", "b"):
+        queue.push(request(path))
+    taken = queue.pop()
+    assert taken is not None
+    assert queue.ack(taken, {"col:x": "ok"}, {"articles": 1, "change:new": 1}) is None  # lost
+    counters = client.hgetall(keys.run(7))
+    assert counters[b"articles"] == b"1" and counters[b"change:new"] == b"1"
+    assert (counters[b"col:x"], pending(client, keys)) == (b"ok", 1)
+
+
+def test_work_that_is_no_request_settles_once_per_token(
+    client: redis.Redis, replaying: redis.Redis, keys: Keys
+) -> None:
+    client.hset(keys.run(7), mapping={"pending": 2})
+    queue = queue_of(replaying, keys, "w1")
+    assert queue.settle(7, "item-1", {}, {"articles": 1}) == 1
+    assert queue.settle(7, "item-1", {}, {"articles": 1}) == 1  # sent again later: no effect
+    assert queue.settle(7, "item-2") == 0
+    assert (pending(client, keys), client.hget(keys.run(7), "articles")) == (0, b"1")
+    assert queue.settle(8, "item-3") is None  # a closed run
+
+
+def test_a_claim_whose_reply_was_lost_is_still_the_claimants(
+    client: redis.Redis, replaying: redis.Redis, keys: Keys, tmp_path: Path
+) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 'runs.sqlite'}")
+    client.hset(keys.run(7), mapping={"pending": 0, "site": "s", "columns": "[]"})
+    counters = RunCloser(replaying, keys, store).claim_probes(7)
+    assert counters is not None and pending(client, keys) == 1  # one guard
+    assert RunCloser(client, keys, store).claim_probes(7) is None  # a peer's claim loses
+    assert queue_of(client, keys, "w1").settle(7, counters[PROBED]) == 0
+    store.close()
+
+
+def test_dead_workers_of_every_mode_and_of_the_old_key_format_are_put_back(
+    client: redis.Redis, keys: Keys
+) -> None:
+    client.zadd(keys.taken("b1", "browser"), {b"rendered": 0})
+    client.zadd(f"{keys.prefix}:taken:old-worker", {b"from-before-modes": 0})
+    assert queue_of(client, keys, "http-worker").requeue_dead() == 2  # a plain worker reaps all
+    assert client.zrange(keys.requests("browser"), 0, -1) == [b"rendered"]
+    assert client.zrange(keys.requests(), 0, -1) == [b"from-before-modes"]
+
+
+def test_a_dispatch_whose_reply_was_lost_is_queued_not_failed(
+    replaying: redis.Redis, client: redis.Redis, keys: Keys, tmp_path: Path
+) -> None:
+    sites = tmp_path / "sites"
+    sites.mkdir()
+    (sites / "s.yaml").write_text(
+        "id: s\nname: 测试教育厅\nauthority: 测试\nadapter: trs\ncolumns:\n"
+        "  - {name: 通知公告, url: 'http://127.0.0.1:9/tzgg/index.html', category: notice}\n"
+        "  - {name: 工作动态, url: 'http://127.0.0.1:9/gzdt/index.html', category: news}\n",
+        "utf-8",
+    )
+    loaded = load_sites(tmp_path)
+    assert not loaded.errors, loaded.errors
+    site = loaded.sites[0]
+    store = open_store(f"sqlite:///{tmp_path / 'runs.sqlite'}")
+    leadership = Leadership(client, keys, 30)
+    assert leadership.step()
+    done = Dispatcher(replaying, keys, leadership, store, 300).dispatch(site)
+    assert done.status == "queued", done
+    assert client.llen(keys.jobs()) == 2 and pending(client, keys, done.run_id or 0) == 2
+    again = Dispatcher(client, keys, leadership, store, 300).dispatch(site)
+    assert again.status == "running"  # the site's run is open
     store.close()

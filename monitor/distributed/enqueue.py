@@ -26,15 +26,19 @@ from monitor.store import Store
 
 _PUSH = """
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-if redis.call('HEXISTS', KEYS[5], ARGV[4]) == 1 then return -1 end
+local open = redis.call('HGET', KEYS[5], ARGV[4])
+if open then return open == ARGV[2] and 1 or -1 end
 redis.call('HSET', KEYS[3], 'pending', ARGV[5], 'site', ARGV[4], 'columns', ARGV[6])
 redis.call('ZADD', KEYS[4], ARGV[3], ARGV[2])
 redis.call('HSET', KEYS[5], ARGV[4], ARGV[2])
+local over_http = tonumber(ARGV[7])
 for i = 8, #ARGV do
-  redis.call('RPUSH', (i - 8 < tonumber(ARGV[7])) and KEYS[2] or KEYS[6], ARGV[i])
+  redis.call('RPUSH', (i - 8 < over_http) and KEYS[2] or KEYS[6], ARGV[i])
 end
 return 1
 """
+"""Open the run and queue its jobs, fenced; a push sent again after a lost reply finds its own
+run open and answers 1 again (-1: another run of the site is open)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,10 +79,12 @@ class Dispatcher:
         if self.client.hexists(self.keys.site_runs, site.id):
             return Dispatched(site.id, "running")
         run_id = start_run(self.store, site_ref(site))
-        targets = sorted(site.effective_columns(), key=lambda column: column.render == "browser")
-        columns = [column.name for column in targets]
-        over_http = sum(column.render != "browser" for column in targets)
-        jobs = [json.dumps({"site": site.id, "column": name, "run": run_id}) for name in columns]
+        columns = [column.name for column in site.effective_columns()]
+        http_jobs: list[str] = []
+        browser_jobs: list[str] = []
+        for column in site.effective_columns():
+            job = json.dumps({"site": site.id, "column": column.name, "run": run_id})
+            (browser_jobs if column.render == BROWSER else http_jobs).append(job)
         pushed = self._push(
             keys=[
                 self.keys.leader,
@@ -93,10 +99,11 @@ class Dispatcher:
                 run_id,
                 time.time() + self.deadline,
                 site.id,
-                len(jobs),
+                len(columns),
                 json.dumps(columns, ensure_ascii=False),
-                over_http,
-                *jobs,
+                len(http_jobs),
+                *http_jobs,
+                *browser_jobs,
             ],
         )
         if pushed == 1:

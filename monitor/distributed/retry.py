@@ -4,12 +4,14 @@ failure reported once per wait, never a crash loop.
     client = connect(url)                     # socket timeouts, redis-py's own short retries
     value = await retry_async(lambda: client.get(key), "reading the leader lock")
     backoff = Backoff(); if backoff.ready(): try ... except REDIS_ERRORS: backoff.failed(err, what)
+    backlog = Backlog(); backlog.run(write, "acking a request")   # owed, in order, while down
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -63,6 +65,44 @@ class Backoff:
         if self.failures:
             logger.info("Redis is back after {} failure(s)", self.failures)
         self.wait, self.until, self.failures = 0.0, 0.0, 0
+
+
+class Backlog:
+    """A worker's Redis writes, done now or, while Redis is down, owed and replayed in the order
+    they were asked for (a request's push before the ack that could close its run). Each write
+    must be safe to send twice: a reply lost to an outage means it may have run already."""
+
+    def __init__(self) -> None:
+        self.backoff = Backoff()
+        self.owed: deque[tuple[Callable[[], object], str]] = deque()
+
+    def run(self, write: Callable[[], _T], what: str) -> _T | None:
+        """Write now unless writes are owed or Redis is resting (then it is owed): what the
+        write returned, None when it is owed."""
+        if self.owed or not self.backoff.ready():
+            self.owed.append((write, what))
+            return None
+        try:
+            result = write()
+        except REDIS_ERRORS as error:
+            self.backoff.failed(error, what)
+            self.owed.append((write, what))
+            return None
+        self.backoff.succeeded()
+        return result
+
+    def replay(self) -> None:
+        """The owed writes, in order; a Redis error stops at the first (and is raised). A write
+        failing otherwise is logged and dropped: it would block every write behind it."""
+        while self.owed:
+            write, what = self.owed[0]
+            try:
+                write()
+            except REDIS_ERRORS:
+                raise
+            except Exception:  # reported, and the backlog goes on
+                logger.exception("a Redis write owed since an outage failed: {}", what)
+            self.owed.popleft()
 
 
 async def retry_async(

@@ -16,6 +16,7 @@ its listings, the run is finished, and the site's suspects are settled.
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Mapping
 from typing import Any
 
@@ -44,10 +45,15 @@ return counters
 """
 _CLAIM = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
-if redis.call('HSETNX', KEYS[1], ARGV[1], '1') == 0 then return false end
+if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then
+  if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return false end
+  return redis.call('HGETALL', KEYS[1])
+end
 redis.call('HINCRBY', KEYS[1], 'pending', 1)
 return redis.call('HGETALL', KEYS[1])
 """
+"""Claim with a nonce: a claim sent again after a lost reply is the same claimant's (its guard
+counted once), not a lost race."""
 
 
 def decode(raw: Mapping[Any, Any] | list[Any]) -> dict[str, str]:
@@ -126,9 +132,10 @@ class RunCloser:
 
     def claim_probes(self, run_id: int) -> dict[str, str] | None:
         """The run's counters when the caller is the one to probe it, a guard counted in its
-        ``pending`` (uncount it once the probes are queued); None when the run is closed or
-        its probes were claimed already (then it closes)."""
-        raw = self._claim(keys=[self.keys.run(run_id)], args=[PROBED])
+        ``pending`` (settle it, with the token ``counters[PROBED]``, once the probes are
+        queued); None when the run is closed or its probes were claimed already (then it
+        closes)."""
+        raw = self._claim(keys=[self.keys.run(run_id)], args=[PROBED, secrets.token_hex(8)])
         return decode(raw) if raw else None
 
     def close(self, run_id: int, forced: str | None = None) -> str | None:

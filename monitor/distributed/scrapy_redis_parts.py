@@ -7,18 +7,19 @@
   nothing. Pushing a request of a run counts it in the run's ``pending`` (once, even when a push
   is sent again after a lost reply); an ack uncounts it (once), and the ack that reaches zero
   tells its caller the run is done. A pop whose reply was lost leaves a request taken that the
-  worker never received: ``requeue_orphans`` puts it back.
+  worker never received: ``requeue_orphans`` puts it back. A push checks the request's
+  fingerprint in the same script, so a push replayed after a lost reply is one push.
 - ``RunDupeFilter``: scrapy-redis's RFPDupeFilter, one fingerprint set per run (each run crawls
   what the last one saw; the set expires with its run), so nothing needs clearing per cycle.
-- ``RunScheduler``: scrapy-redis's Scheduler that rides out a Redis outage (requests it cannot
-  push wait in memory, remembering how far they got; pops back off) and, on close, gives back
-  what the worker had taken.
+- ``RunScheduler``: scrapy-redis's Scheduler that rides out a Redis outage (pushes it cannot
+  make are owed in the worker's backlog, in order with its other writes; pops back off) and, on
+  close, gives back what the worker had taken.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
 from scrapy import Request
@@ -28,8 +29,8 @@ from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 
 from monitor.distributed.browser import mode_of
-from monitor.distributed.keys import Keys
-from monitor.distributed.retry import REDIS_ERRORS, Backoff
+from monitor.distributed.keys import RENDER_MODES, Keys
+from monitor.distributed.retry import REDIS_ERRORS, Backlog
 
 RUN = "eduwatch_run"  # request meta: the run id the request belongs to
 LEASE = "eduwatch_lease"  # request meta: the taken-set member it was popped as
@@ -44,15 +45,42 @@ redis.call('ZADD', KEYS[2], found[2], found[1])
 return found[1]
 """
 _PUSH = """
+if KEYS[3] ~= '' then
+  local added = redis.call('SADD', KEYS[3], ARGV[3])
+  redis.call('EXPIRE', KEYS[3], ARGV[4])
+  if added == 0 then return 0 end
+end
 if redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2]) == 1 and KEYS[2] ~= '' then
   redis.call('HINCRBY', KEYS[2], 'pending', 1)
 end
+return 1
 """
-_ACK = """
+_COUNT = """
+local function count(run, first)
+  local fields = tonumber(ARGV[first])
+  for i = first + 1, first + 2 * fields, 2 do redis.call('HSET', run, ARGV[i], ARGV[i + 1]) end
+  for i = first + 1 + 2 * fields, #ARGV, 2 do redis.call('HINCRBY', run, ARGV[i], ARGV[i + 1]) end
+  return redis.call('HINCRBY', run, 'pending', -1)
+end
+"""
+_ACK = (
+    _COUNT
+    + """
 if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return -1 end
 if KEYS[2] == '' or redis.call('EXISTS', KEYS[2]) == 0 then return -1 end
-return redis.call('HINCRBY', KEYS[2], 'pending', -1)
+return count(KEYS[2], 2)
 """
+)
+_SETTLE = (
+    _COUNT
+    + """
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+if redis.call('HSETNX', KEYS[1], 'done:' .. ARGV[1], '1') == 0 then
+  return tonumber(redis.call('HGET', KEYS[1], 'pending') or '0')
+end
+return count(KEYS[1], 2)
+"""
+)
 _UNTAKE = """
 if redis.call('ZREM', KEYS[1], ARGV[2]) == 1 then redis.call('ZADD', KEYS[2], ARGV[1], ARGV[2]) end
 """
@@ -72,6 +100,15 @@ def keys_of(spider: Any) -> Keys:
     return keys
 
 
+def counts(fields: Mapping[str, str], increments: Mapping[str, int]) -> list[Any]:
+    """Run counters as script arguments: the count of fields, the fields, the increments."""
+    return [
+        len(fields),
+        *(part for pair in fields.items() for part in pair),
+        *(part for pair in increments.items() for part in pair),
+    ]
+
+
 class LeasedQueue(PriorityQueue):
     """A priority queue whose pops are leases (see the module's docstring)."""
 
@@ -85,17 +122,22 @@ class LeasedQueue(PriorityQueue):
         self._pop = server.register_script(_POP)
         self._untake = server.register_script(_UNTAKE)
         self._ack = server.register_script(_ACK)
+        self._settle = server.register_script(_SETTLE)
         self._requeue = server.register_script(_REQUEUE)
         spider.queue = self
 
-    def push(self, request: Request) -> None:
-        """Queue it, counted in its run's pending unless carried (or queued already: a push
-        replayed after a lost reply counts once)."""
+    def push(self, request: Request, seen: str = "", fingerprint: str = "") -> bool:
+        """Queue it unless its ``fingerprint`` is in the set ``seen`` already ('': unfiltered);
+        counted in its run's pending unless carried (or queued already: a push replayed after a
+        lost reply counts once). False: a duplicate, not queued."""
         data = self._encode_request(request)
         run = request.meta.get(RUN)
         run_key = self.keys.run(run) if run is not None and not request.meta.get(CARRIED) else ""
         queue = self.keys.requests(mode_of(request))  # browser work: the browser workers'
-        self._push(keys=[queue, run_key], args=[-request.priority, data])
+        pushed = self._push(
+            keys=[queue, run_key, seen], args=[-request.priority, data, fingerprint, SEEN_TTL]
+        )
+        return bool(pushed)
 
     def pop(self, timeout: int = 0) -> Request | None:
         data = self._pop(keys=[self.key, self.taken_key])
@@ -108,21 +150,48 @@ class LeasedQueue(PriorityQueue):
         request.meta.pop(CARRIED, None)
         return request
 
-    def ack(self, request: Request) -> int | None:
-        """The request is done: out of the taken set, one less pending in its run. Returns the
+    def ack(
+        self,
+        request: Request,
+        fields: Mapping[str, str] | None = None,
+        increments: Mapping[str, int] | None = None,
+    ) -> int | None:
+        """The request is done: out of the taken set, one less pending in its run, and what it
+        found counted in the run (``fields`` set, ``increments`` added), all once. Returns the
         run's pending count left (0: the run is done), None when it counts for no run (or it
         was put back meanwhile: its new taker counts it)."""
-        left = self.ack_token(request.meta.get(LEASE), request.meta.get(RUN))
+        left = self.ack_token(request.meta.get(LEASE), request.meta.get(RUN), fields, increments)
         request.meta.pop(LEASE, None)
         return left
 
-    def ack_token(self, token: str | None, run: Any) -> int | None:
+    def ack_token(
+        self,
+        token: str | None,
+        run: Any,
+        fields: Mapping[str, str] | None = None,
+        increments: Mapping[str, int] | None = None,
+    ) -> int | None:
         """As ``ack``; a Redis error leaves the lease in place (ack again later)."""
         if token is None or token not in self.members:
             return None
         run_key = self.keys.run(run) if run is not None else ""
-        left = int(self._ack(keys=[self.taken_key, run_key], args=[self.members[token]]))
+        args = [self.members[token], *counts(fields or {}, increments or {})]
+        left = int(self._ack(keys=[self.taken_key, run_key], args=args))
         del self.members[token]
+        return left if left >= 0 else None
+
+    def settle(
+        self,
+        run: int,
+        token: str,
+        fields: Mapping[str, str] | None = None,
+        increments: Mapping[str, int] | None = None,
+    ) -> int | None:
+        """Work of a run that is no request (an item, a job, a probe guard) is done: one less
+        pending and its counts, once per ``token``. The run's pending count left, None when the
+        run is closed."""
+        args = [token, *counts(fields or {}, increments or {})]
+        left = int(self._settle(keys=[self.keys.run(run)], args=args))
         return left if left >= 0 else None
 
     def give_back(self) -> int:
@@ -145,14 +214,17 @@ class LeasedQueue(PriorityQueue):
         return len(orphans)
 
     def requeue_dead(self) -> int:
-        """The taken sets of this mode's workers whose heartbeat expired, back into the queue."""
+        """The taken sets of workers whose heartbeat expired, whatever their mode, back into
+        their mode's queue (a set named before modes were, ``taken:<worker>``, is http work)."""
         moved = 0
-        for name in self.server.scan_iter(match=self.keys.taken_pattern(self.mode), count=100):
+        start = f"{self.keys.prefix}:taken:"
+        for name in self.server.scan_iter(match=f"{start}*", count=100):
             key = name.decode() if isinstance(name, bytes) else str(name)
-            worker = key.rsplit(":", 1)[-1]
-            moved += max(
-                0, int(self._requeue(keys=[self.keys.worker(worker), key, self.key], args=[]))
-            )
+            mode, _, worker = key.removeprefix(start).partition(":")
+            if mode not in RENDER_MODES:
+                mode, worker = "http", key.removeprefix(start)
+            found = [self.keys.worker(worker), key, self.keys.requests(mode)]
+            moved += max(0, int(self._requeue(keys=found, args=[])))
         return moved
 
 
@@ -164,9 +236,14 @@ class RunDupeFilter(RFPDupeFilter):
         server = get_redis_from_settings(spider.settings)
         return cls(server, key=keys_of(spider).seen_default, debug=False)
 
-    def request_seen(self, request: Request) -> bool:
+    def seen_key(self, request: Request) -> str:
+        """The fingerprint set of the request's run."""
         run = request.meta.get(RUN)
-        key = keys_of(self.spider).seen(run) if run is not None else self.key
+        return keys_of(self.spider).seen(run) if run is not None else self.key
+
+    def request_seen(self, request: Request) -> bool:
+        """(The scheduler checks within its push: LeasedQueue.push.)"""
+        key = self.seen_key(request)
         with self.server.pipeline() as pipe:
             pipe.sadd(key, self.request_fingerprint(request))
             pipe.expire(key, SEEN_TTL)
@@ -177,100 +254,68 @@ class RunDupeFilter(RFPDupeFilter):
         """Keep the fingerprints: other workers are still crawling these runs."""
 
 
-@dataclass(slots=True)
-class Waiting:
-    """A request not queued yet (Redis down), and how far it got: the dupefilter passed it
-    (its fingerprint is recorded: asking again would drop it), it was pushed (and counted), the
-    lease it replaces is still to ack."""
-
-    request: Request
-    replaced: str | None = None
-    checked: bool = False
-    pushed: bool = False
-
-
 class RunScheduler(Scheduler):
     """scrapy-redis's scheduler, patient with Redis and giving back its work on close."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.waiting: list[Waiting] = []
-        self.backoff = Backoff()
+    backlog: Backlog  # the spider's, set when the scheduler opens
 
     def open(self, spider: Any) -> None:
         super().open(spider)
         self.df.spider = spider
-        spider.frontier = self
+        self.backlog = spider.backlog
 
     def enqueue_request(self, request: Request) -> bool:
+        """Push it now (False: a duplicate, dropped) or, Redis down, once it is back."""
         # a retry's copy replaces the request taken: that lease is acked once the copy is in
-        entry = Waiting(request, replaced=request.meta.pop(LEASE, None))
-        if not self.backoff.ready():
-            self.waiting.append(entry)
-            return True
-        try:
-            self.flush_waiting()
-            if not self._push(entry):
-                return False
-        except REDIS_ERRORS as error:
-            self.backoff.failed(error, "queueing a request")
-            self.waiting.append(entry)
-            return True
-        self.backoff.succeeded()
+        replaced = request.meta.pop(LEASE, None)
+        pushed = self.backlog.run(lambda: self._push(request, replaced), "queueing a request")
+        if pushed is False:
+            return False
         if self.stats:
             self.stats.inc_value("scheduler/enqueued/redis")
         return True
 
-    def _push(self, entry: Waiting) -> bool:
-        """Into the shared queue unless seen in its run; False: a duplicate, dropped."""
-        request = entry.request
-        if not (entry.checked or request.dont_filter):
-            if self.df.request_seen(request):
-                return False
-            entry.checked = True
-        if not entry.pushed:
-            self.queue.push(request)
-            entry.pushed = True
-        if entry.replaced is not None:
-            self.queue.ack_token(entry.replaced, request.meta.get(RUN))
-            entry.replaced = None
-        return True
-
-    def flush_waiting(self) -> None:
-        """Push the requests that waited for Redis, in order (an error stops at the first)."""
-        while self.waiting:
-            self._push(self.waiting[0])
-            self.waiting.pop(0)
+    def _push(self, request: Request, replaced: str | None) -> bool:
+        """Into the shared queue unless seen in its run; then the lease it replaces is acked.
+        Safe to send again: a push is one script, an ack of a lease counts once."""
+        seen = "" if request.dont_filter else self.df.seen_key(request)
+        fingerprint = self.df.request_fingerprint(request) if seen else ""
+        pushed = self.queue.push(request, seen, fingerprint)
+        if replaced is not None:
+            self.queue.ack_token(replaced, request.meta.get(RUN))
+        return pushed
 
     def next_request(self) -> Request | None:
-        if not self.backoff.ready():
+        backoff = self.backlog.backoff
+        if not backoff.ready():
             return None
         try:
-            self.flush_waiting()
+            self.backlog.replay()
             request: Request | None = self.queue.pop()
         except REDIS_ERRORS as error:
-            self.backoff.failed(error, "taking a request")
+            backoff.failed(error, "taking a request")
             return None
-        self.backoff.succeeded()
+        backoff.succeeded()
         if request is not None and self.stats:
             self.stats.inc_value("scheduler/dequeued/redis")
         return request
 
     def has_pending_requests(self) -> bool:
-        if self.waiting:
+        backoff = self.backlog.backoff
+        if self.backlog.owed:
             return True
-        if not self.backoff.ready():
+        if not backoff.ready():
             return False
         try:
             return len(self) > 0
         except REDIS_ERRORS as error:
-            self.backoff.failed(error, "reading the queue length")
+            backoff.failed(error, "reading the queue length")
             return False
 
     def close(self, reason: str) -> None:
         """Persist the queue (never flush: other workers use it); give back what was taken."""
         try:
-            self.flush_waiting()
+            self.backlog.replay()
             moved = self.queue.give_back()
         except REDIS_ERRORS as error:
             self.spider.logger.error("cannot give back the taken requests: %s", error)
