@@ -2,7 +2,9 @@
 Redis, PostgreSQL and worker processes: a column set to `render: browser` is queued for the
 browser workers and never reaches a plain one; a column set to `render: auto` that meets a
 瑞数-style challenge (a cookie bound to the browser) goes on from the plain worker to the
-browser worker, and every article is stored as the site shows it."""
+browser worker, and every article is stored as the site shows it. Only the browser worker needs a
+browser: the plain worker and the leader accept that configuration on a machine without
+Chromium, and a browser worker with a CDP URL needs no local Chromium."""
 
 from __future__ import annotations
 
@@ -12,7 +14,10 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
+from scrapy.settings import Settings
 
+from monitor.distributed.browser import BrowserMissing, browser_worker_settings
+from monitor.service import load_setup
 from tests.fixture_site.scripted import ScriptedSite, build_scripted_site
 from tests.paths import ROOT
 from tests.test_distributed import PYTHON, REDIS_URL, Farm, database, make_farm
@@ -21,6 +26,7 @@ from tests.test_render_browser import BROWSER_UA, by_path, expected
 pytest_plugins = ["tests.browser"]
 __all__ = ["database"]  # the module's own PostgreSQL database (a fixture)
 BROWSER_COLUMN = 0  # the site's first column is set to `render: browser`, the rest to auto
+NO_CHROMIUM = "/nonexistent/chromium"
 
 
 @pytest.fixture(scope="module")
@@ -51,8 +57,10 @@ def farm(
         family="css",
         columns=columns,
     )
-    built.worker("plain")
-    built.worker("chromium", "--browser", "-s", f"EDUWATCH_BROWSER_CDP_URL={chromium_cdp}")
+    with pytest.MonkeyPatch.context() as patch:  # neither worker has Chromium of its own
+        patch.setenv("EDUWATCH_CHROMIUM", NO_CHROMIUM)
+        built.worker("plain")  # never renders: the browser column is valid configuration here
+        built.worker("chromium", "--browser", "-s", f"EDUWATCH_BROWSER_CDP_URL={chromium_cdp}")
     built.until(
         lambda: all(built.client.exists(built.keys.worker(n)) for n in ("plain", "chromium")),
         60,
@@ -103,10 +111,32 @@ def test_a_browser_worker_without_a_browser_refuses_to_start(farm: Farm) -> None
     refused = subprocess.run(
         [str(PYTHON), "-m", "monitor", "worker", "--browser", "--config", str(farm.config)],
         cwd=ROOT,
-        env={**os.environ, "EDUWATCH_CHROMIUM": "/nonexistent/chromium"},
+        env={**os.environ, "EDUWATCH_CHROMIUM": NO_CHROMIUM},
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert refused.returncode == 2
-    assert "Chromium is not installed at /nonexistent/chromium" in refused.stderr
+    assert f"Chromium is not installed at {NO_CHROMIUM}" in refused.stderr
+    # refused by the machine check, the configuration itself accepted
+    assert "eduwatch worker --browser: this site needs the browser" in refused.stderr
+
+
+def test_the_leader_accepts_a_browser_column_on_a_machine_without_chromium(
+    farm: Farm, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EDUWATCH_CHROMIUM", NO_CHROMIUM)
+    setup = load_setup(farm.config)
+    assert [column.render for column in setup.sites[0].columns][BROWSER_COLUMN] == "browser"
+
+
+def test_browser_worker_settings_need_a_browser_here_or_a_cdp_url(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("EDUWATCH_CHROMIUM", NO_CHROMIUM)
+    with pytest.raises(BrowserMissing, match=f"Chromium is not installed at {NO_CHROMIUM}"):
+        browser_worker_settings(Settings())
+    cdp = "http://127.0.0.1:9222"
+    added = browser_worker_settings(Settings({"EDUWATCH_BROWSER_CDP_URL": cdp}))
+    assert added["PLAYWRIGHT_CDP_URL"] == cdp
+    assert added["DOWNLOADER_MIDDLEWARES"]["monitor.distributed.browser.BrowserWorkMiddleware"]

@@ -1,11 +1,13 @@
-"""The render decisions without a browser: the `render:` key, a machine without Chromium (clear
-errors naming the package), what a crawl remembers and when it asks again, which list pages
-count as built by scripts, and how crawl and status report the browser's pages."""
+"""The render decisions without a browser: the `render:` key, a machine without Chromium (a valid
+configuration; the crawl of a browser column fails, saying which package to install, and the
+other columns are crawled; check-config warns), what a crawl remembers and when it asks again,
+which list pages count as built by scripts, and how crawl and status report the browser's pages."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from scrapy import Request
@@ -15,13 +17,13 @@ from scrapy.settings import Settings
 from crawler.middlewares import ROLE
 from crawler.render.detect import scripts_build_list
 from crawler.render.memory import RenderMemory
-from crawler.render.planner import RENDER, RenderPlanner
+from crawler.render.planner import RENDER, NoBrowser, RenderPlanner
 from crawler.render.report import browser_text
-from crawler.sites import load_site
+from crawler.sites import load_site, load_sites
 from monitor.cli import main
 from tests.fixture_site.scripted import build_scripted_site
 from tests.test_sites import GOOD, write_site
-from tests.test_spider_support import crawl, write_config
+from tests.test_spider_support import crawl, stored, write_config
 
 MISSING = "/nonexistent/chromium"
 
@@ -35,18 +37,78 @@ def test_render_is_accepted_per_site_and_per_column(tmp_path: Path) -> None:
     assert [column.render for column in site.effective_columns()] == ["browser"]
 
 
-def test_check_config_names_the_package_when_chromium_is_missing(
+BROWSER_COLUMN = """\
+    render: browser
+  - name: 新闻
+    url: http://jyt.shanxi.gov.cn/xwzx/xw/
+    category: news
+"""
+TWO_COLUMNS = GOOD + BROWSER_COLUMN
+
+
+def test_a_browser_column_is_valid_on_a_machine_without_chromium(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whether this machine can render is the crawl's question, not the configuration's."""
+    monkeypatch.setenv("EDUWATCH_CHROMIUM", MISSING)
+    write_site(tmp_path, "good.yaml", TWO_COLUMNS)
+    write_site(tmp_path, "whole.yaml", GOOD.replace("id: good", "id: whole") + "render: browser\n")
+    loaded = load_sites(tmp_path)
+    assert loaded.errors == ()
+    assert [site.id for site in loaded.sites] == ["good", "whole"]
+    assert [c.render for c in loaded.site("good").effective_columns()] == ["browser", "auto"]
+    assert loaded.site("good").browser_columns() == {("columns", 0, "render"): ("公告通知",)}
+    assert loaded.site("whole").browser_columns() == {("render",): ("公告通知",)}
+
+
+def test_check_config_warns_of_the_browser_columns_this_machine_cannot_render(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("EDUWATCH_CHROMIUM", MISSING)
-    write_site(tmp_path, "good.yaml", GOOD + "render: browser\n")
+    write_site(tmp_path, "good.yaml", TWO_COLUMNS)
+    write_site(tmp_path, "whole.yaml", GOOD.replace("id: good", "id: whole") + "render: browser\n")
     write_site(tmp_path, "auto.yaml", GOOD.replace("id: good", "id: auto") + "render: auto\n")
-    assert main(["check-config", "--config", str(tmp_path)]) == 2
+    assert main(["check-config", "--config", str(tmp_path)]) == 0  # valid configuration
     out = capsys.readouterr().out.splitlines()
-    assert len(out) == 1  # render: auto needs no browser until a page does
-    assert out[0].startswith(f"{tmp_path}/sites/good.yaml:9: render: expected http or auto: ")
-    assert f"Chromium is not installed at {MISSING}" in out[0]
-    assert "apt-get install chromium" in out[0]
+    assert len(out) == 3  # render: auto needs no browser until a page does
+    sites = f"warning: {tmp_path}/sites"
+    assert out[0].startswith(f"{sites}/good.yaml:9: columns[0].render: 公告通知: ")
+    assert out[1].startswith(f"{sites}/whole.yaml:9: render: 公告通知: ")
+    for line in out[:2]:
+        assert f"Chromium is not installed at {MISSING}" in line
+        assert "apt-get install chromium" in line
+        assert "eduwatch worker --browser" in line
+    assert out[2] == "3 sites, 4 columns, 3 enabled: OK"
+
+    monkeypatch.setenv("EDUWATCH_CHROMIUM", "/bin/sh")  # an executable: "a browser"
+    assert main(["check-config", "--config", str(tmp_path)]) == 0
+    assert capsys.readouterr().out == "3 sites, 4 columns, 3 enabled: OK\n"
+
+
+def test_a_planner_without_a_browser_fails_only_the_browser_columns(tmp_path: Path) -> None:
+    write_site(tmp_path, "good.yaml", TWO_COLUMNS)
+    site = load_site(tmp_path, "good")
+    columns = {column.name: column for column in site.effective_columns()}
+    plan = RenderPlanner(site, columns, RenderMemory(None))
+    assert plan.configure(Settings({"EDUWATCH_CHROMIUM": MISSING})) == {}
+    assert plan.unrenderable() == ["公告通知"]
+    assert plan.unavailable() is None  # 新闻 can be crawled
+    browser = Request("http://jyt.shanxi.gov.cn/", meta={ROLE: "list", "column": "公告通知"})
+    with pytest.raises(NoBrowser, match=f"Chromium is not installed at {MISSING}"):
+        plan.route(browser)
+    plain = Request("http://jyt.shanxi.gov.cn/xwzx/xw/", meta={ROLE: "list", "column": "新闻"})
+    plan.route(plain)
+    assert "playwright" not in plain.meta
+
+    alone = RenderPlanner(site, {"公告通知": columns["公告通知"]}, RenderMemory(None))
+    alone.configure(Settings({"EDUWATCH_CHROMIUM": MISSING}))
+    assert (alone.unavailable() or "").startswith("公告通知: this site needs the browser, and ")
+
+    remote = RenderPlanner(site, columns, RenderMemory(None))
+    remote.configure(
+        Settings({"EDUWATCH_CHROMIUM": MISSING, "EDUWATCH_BROWSER_CDP_URL": "http://127.0.0.1:9"})
+    )
+    assert remote.has_browser and remote.unrenderable() == [] and remote.unavailable() is None
 
 
 def test_a_challenge_without_a_browser_fails_with_a_clear_reason(tmp_path: Path) -> None:
@@ -58,6 +120,34 @@ def test_a_challenge_without_a_browser_fails_with_a_clear_reason(tmp_path: Path)
     assert "apt-get install chromium" in (result.error or "")
     assert {c["status"] for c in result.stats["columns"].values()} == {"challenge"}
     assert result.stats["browser"]["has_browser"] is False
+
+
+def test_a_browser_column_without_chromium_fails_and_the_other_columns_are_crawled(
+    tmp_path: Path,
+) -> None:
+    with build_scripted_site(articles_per_column=3) as site:
+        specs = list(site.specs.values())
+        columns = [
+            {"name": spec.name, "url": site.list_url(spec.key), "category": spec.category}
+            for spec in specs
+        ]
+        columns[0]["render"] = "browser"
+        config = write_config(tmp_path, site, "css", columns=columns)
+        settings = {"EDUWATCH_BROWSER": "True", "EDUWATCH_CHROMIUM": MISSING}
+        result = crawl(config, settings=settings)
+        asked = {entry.path for entry in site.requests}
+        articles = site.articles()
+    browser_column, others = specs[0], specs[1:]
+    assert result.status == "partial", result.log_tail
+    assert (result.error or "").startswith(f"{browser_column.name}: no_browser: ")
+    assert f"Chromium is not installed at {MISSING}" in (result.error or "")
+    assert "apt-get install chromium" in (result.error or "")
+    statuses = {name: column["status"] for name, column in result.stats["columns"].items()}
+    assert statuses == {browser_column.name: "failed", **{spec.name: "ok" for spec in others}}
+    assert urlsplit(site.list_url(browser_column.key)).path not in asked  # never asked
+    kept = stored(config).articles
+    assert {fields["column"] for fields in kept.values()} == {spec.name for spec in others}
+    assert len(kept) == sum(article.column != browser_column.key for article in articles)
 
 
 def test_render_browser_in_a_process_without_a_browser_stops_before_any_request(

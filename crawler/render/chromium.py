@@ -1,8 +1,13 @@
 """Debian's Chromium, the browser of the sites that need one: where it is, whether this machine
-has it, how it is launched, and the scrapy-playwright settings that drive it.
+has one (``browser_missing``), how it is launched, and the scrapy-playwright settings that drive it.
 
 Playwright never downloads a browser here: it launches the executable at ``EDUWATCH_CHROMIUM``
-(the environment variable or the Scrapy setting; default ``/usr/bin/chromium``).
+(the environment variable or the Scrapy setting; default ``/usr/bin/chromium``), or connects to
+a running Chromium at ``EDUWATCH_BROWSER_CDP_URL``.
+
+Whether a machine has a browser is a question of the process that renders, never of the site
+configuration: a site file with ``render: browser`` is valid anywhere (a distributed browser
+worker may render it elsewhere).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ CHROMIUM_ARGS = (
     "--disable-dev-shm-usage",  # Docker's /dev/shm is 64 MB
 )
 HANDLER = "crawler.render.lazy.RenderingDownloadHandler"
+DEFAULT_RENDER_TIMEOUT = 30.0
 
 
 def chromium_path(setting: str | None = None) -> str:
@@ -47,14 +53,34 @@ def missing_message(path: str | None = None) -> str:
     )
 
 
+def cdp_url(settings: Any) -> str | None:
+    """The CDP URL of a running Chromium to use instead of launching one (None: launch one)."""
+    return settings.get("EDUWATCH_BROWSER_CDP_URL") or None
+
+
+def browser_missing(settings: Any) -> str | None:
+    """Why a process with these Scrapy settings has no browser to render with, or None when it
+    has one: a CDP URL (``EDUWATCH_BROWSER_CDP_URL``, not checked until used) or a Chromium
+    executable (``EDUWATCH_CHROMIUM``, the variable, else the default)."""
+    if cdp_url(settings) is not None:
+        return None
+    chromium = settings.get("EDUWATCH_CHROMIUM") or None
+    return None if chromium_available(chromium) else missing_message(chromium)
+
+
+def render_timeout(settings: Any) -> float:
+    """The seconds a render may take (``EDUWATCH_RENDER_TIMEOUT``, default 30)."""
+    return float(settings.getfloat("EDUWATCH_RENDER_TIMEOUT", DEFAULT_RENDER_TIMEOUT))
+
+
 def playwright_settings(settings: Any) -> dict[str, Any]:
     """The scrapy-playwright settings of a crawl that may render, from eduwatch's own
     (``EDUWATCH_CHROMIUM``, ``EDUWATCH_BROWSER_CDP_URL``, ``EDUWATCH_RENDER_TIMEOUT``,
     ``EDUWATCH_BROWSER_MAX_PAGES``, ``EDUWATCH_BROWSER_MAX_CONTEXTS``)."""
-    timeout_ms = int(settings.getfloat("EDUWATCH_RENDER_TIMEOUT", 30.0) * 1000)
-    cdp_url = settings.get("EDUWATCH_BROWSER_CDP_URL") or None
+    timeout_ms = int(render_timeout(settings) * 1000)
+    remote = cdp_url(settings)
     return {
-        "PLAYWRIGHT_CDP_URL": cdp_url,
+        "PLAYWRIGHT_CDP_URL": remote,
         "DOWNLOAD_HANDLERS": {"http": HANDLER, "https": HANDLER},
         "PLAYWRIGHT_BROWSER_TYPE": "chromium",
         "PLAYWRIGHT_LAUNCH_OPTIONS": {
@@ -63,7 +89,7 @@ def playwright_settings(settings: Any) -> dict[str, Any]:
             "args": list(CHROMIUM_ARGS),
             "timeout": 30_000,
         }
-        if cdp_url is None
+        if remote is None
         else {},
         "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": timeout_ms,
         "PLAYWRIGHT_MAX_CONTEXTS": settings.getint("EDUWATCH_BROWSER_MAX_CONTEXTS", 4),

@@ -25,6 +25,8 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 
+from crawler.render.chromium import render_timeout
+
 logger = logging.getLogger(__name__)
 DRAIN_POLL = 0.05
 
@@ -38,7 +40,7 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         settings = crawler.settings
-        self.render_timeout = settings.getfloat("EDUWATCH_RENDER_TIMEOUT", 30.0)
+        self.render_timeout = render_timeout(settings)
         self.restart_after = settings.getint("EDUWATCH_BROWSER_RESTART_PAGES", 500)
         self.pages_since_launch = 0
         self.launched = False

@@ -1,7 +1,10 @@
 """Which requests of a crawl go through the browser, and why (``render: http | browser | auto``).
 
 - ``http``: never; a challenge answer fails the page (crawler.middlewares.ChallengeMiddleware).
-- ``browser``: every list and article page of the column (reason ``configured``).
+- ``browser``: every list and article page of the column (reason ``configured``). In a process
+  without a browser (crawler.render.chromium.browser_missing, or ``EDUWATCH_BROWSER`` off) the
+  column fails, saying why, and the site's other columns are crawled; when every column of the
+  crawl is set to ``browser`` the crawl fails before any request (``unavailable``).
 - ``auto`` (the default): plain HTTP, and the browser only when it must:
   a challenge answer (HTTP 412/521, ``$_ts``, a script that sets a cookie and reloads) sends the
   page to the browser (``challenge``); the cookies the browser earned then go with plain HTTP
@@ -29,11 +32,18 @@ from pathlib import Path
 from typing import Any, cast
 
 from scrapy import Request
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
 from crawler.middlewares import ROLE, VALIDATORS, ChallengeDetected
 from crawler.normalize.challenge import CHALLENGE_STATUSES, is_challenge
-from crawler.render.chromium import chromium_available, missing_message, playwright_settings
+from crawler.render.chromium import (
+    DEFAULT_RENDER_TIMEOUT,
+    browser_missing,
+    missing_message,
+    playwright_settings,
+    render_timeout,
+)
 from crawler.render.detect import scripts_build_list
 from crawler.render.memory import CookieVerdict, RenderMemory, utc_now
 from crawler.render.page import page_methods, render_results
@@ -45,7 +55,7 @@ RENDER = "eduwatch_render"
 WITH_COOKIES = "eduwatch_earned_cookies"
 """Request meta: the request went over plain HTTP with the cookies a browser earned."""
 DEFAULT_REPROBE = 86400.0
-DEFAULT_RENDER_TIMEOUT = 30.0
+BROWSER_OFF = "this process runs without a browser (EDUWATCH_BROWSER is off)"
 
 
 class BrowserUnavailable(ChallengeDetected):
@@ -54,6 +64,13 @@ class BrowserUnavailable(ChallengeDetected):
     def __init__(self, response: Response, why: str) -> None:
         super().__init__(response)
         self.args = (f"{self.args[0]}; {why}",)
+
+
+class NoBrowser(IgnoreRequest):
+    """A page of a column set to ``render: browser`` in a process without a browser: it fails
+    (reason ``no_browser``, saying why) before any download; the other columns go on."""
+
+    failure_reason = "no_browser"
 
 
 class RenderPlanner:
@@ -73,8 +90,7 @@ class RenderPlanner:
         self.now = now or utc_now()
         self.reprobe = timedelta(seconds=reprobe)
         self.has_browser = False
-        self.chromium: str | None = None
-        self.off = False  # EDUWATCH_BROWSER is off: this process runs without a browser
+        self.missing: str | None = missing_message()  # why no browser (None: one, configure)
         self.timeout = DEFAULT_RENDER_TIMEOUT
         self.cookies: list[dict[str, Any]] = []  # earned by the browser in this crawl
         self.verdict: CookieVerdict | None = memory.challenge.cookies if memory.challenge else None
@@ -101,25 +117,29 @@ class RenderPlanner:
     def configure(self, settings: Any) -> dict[str, Any]:
         """Read the process's settings; the Scrapy settings to apply when it may render."""
         self.reprobe = timedelta(seconds=settings.getfloat("EDUWATCH_RENDER_REPROBE", 86400.0))
-        self.timeout = settings.getfloat("EDUWATCH_RENDER_TIMEOUT", DEFAULT_RENDER_TIMEOUT)
-        self.chromium = settings.get("EDUWATCH_CHROMIUM") or None
+        self.timeout = render_timeout(settings)
         allowed = settings.getbool("EDUWATCH_BROWSER", True)
-        remote = bool(settings.get("EDUWATCH_BROWSER_CDP_URL"))
-        self.has_browser = allowed and (remote or chromium_available(self.chromium))
-        self.off = not allowed
+        self.missing = browser_missing(settings) if allowed else BROWSER_OFF
+        self.has_browser = self.missing is None
         return playwright_settings(settings) if self.has_browser and self.may_render() else {}
 
+    def unrenderable(self) -> list[str]:
+        """The columns set to ``render: browser`` that this process cannot crawl (no browser)."""
+        if self.has_browser:
+            return []
+        return [name for name, mode in self.modes.items() if mode == "browser"]
+
     def unavailable(self) -> str | None:
-        """Why this crawl cannot run here: a column set to ``render: browser`` and no browser."""
-        needing = [name for name, mode in self.modes.items() if mode == "browser"]
-        if not needing or self.has_browser:
+        """Why this crawl cannot run here at all: every column is set to ``render: browser`` and
+        there is no browser. With other columns it runs them, and the pages of those columns
+        fail (``route``: NoBrowser, saying why)."""
+        needing = self.unrenderable()
+        if not needing or len(needing) < len(self.modes):
             return None
         return f"{', '.join(needing)}: {self._missing()}"
 
     def _missing(self) -> str:
-        if self.off:
-            return "this process runs without a browser (EDUWATCH_BROWSER is off)"
-        return missing_message(self.chromium)
+        return self.missing or missing_message()
 
     # -- requests ----------------------------------------------------------------------------
     def route(self, request: Request) -> None:
@@ -130,6 +150,8 @@ class RenderPlanner:
         if self.modes.get(column, "http") == "http":
             return
         reason = self.browser_reason(request)
+        if reason is not None and not self.has_browser:  # render: browser, no browser here
+            raise NoBrowser(self._missing())
         if reason is not None:
             self._to_browser(request, reason)
         elif self.cookies and self._challenge_known():

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from crawler.siteconfig.errors import FILE_KEY, ConfigError, SiteConfigError
+from crawler.siteconfig.errors import FILE_KEY, ConfigError, Loc, SiteConfigError
 from crawler.siteconfig.fields import SITE_ID_PATTERN
 from crawler.siteconfig.messages import clean_loc, describe, key_text
 from crawler.siteconfig.models import SiteConfig
@@ -100,6 +100,15 @@ def load_site(config_dir: Path, site_id: str) -> SiteConfig:
     if outcome.errors or outcome.site is None:
         raise SiteConfigError(outcome.errors)
     return outcome.site
+
+
+def key_line(path: Path, loc: Loc) -> int | None:
+    """The 1-based line of `loc` in a site file (of its deepest part the file has); None when
+    the file cannot be read as YAML."""
+    try:
+        return parse_yaml(path.read_bytes().decode("utf-8-sig")).line_of(loc)
+    except (OSError, UnicodeDecodeError, YamlSyntaxError):
+        return None
 
 
 def read_site_file(path: Path) -> FileOutcome:

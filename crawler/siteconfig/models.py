@@ -28,12 +28,10 @@ from pydantic import (
     ConfigDict,
     Field,
     ModelWrapValidatorHandler,
-    field_validator,
     model_validator,
 )
 
-from crawler.render.chromium import chromium_available, missing_message
-from crawler.siteconfig.errors import Loc, rule_error, rule_errors
+from crawler.siteconfig.errors import Loc, rule_errors
 from crawler.siteconfig.fields import (
     AllowedHost,
     AttributeName,
@@ -62,16 +60,11 @@ if TYPE_CHECKING:
     from crawler.normalize.model import ExtractionRules
 
 Category = Literal["news", "notice", "policy"]
+# Valid on any machine: whether this one has a browser is asked where pages are rendered
+# (crawler.render.chromium.browser_missing), never by the configuration.
 Render = Literal["http", "browser", "auto"]
 _Model = TypeVar("_Model", bound=BaseModel)
 CSS_NEEDS_ITEM = "expected list.item (on the column or the site): adapter css needs it"
-
-
-def browser_installed(value: Render | None) -> Render | None:
-    """`render: browser` needs Chromium on this machine (crawler.render.chromium)."""
-    if value == "browser" and not chromium_available():
-        raise rule_error(f"expected http or auto: {missing_message()}")
-    return value
 
 
 class ConfigModel(BaseModel):
@@ -135,8 +128,6 @@ class ColumnConfig(ConfigModel):
     schedule: Schedule | None = None
     render: Render | None = None
 
-    _browser_installed = field_validator("render")(browser_installed)
-
     @model_validator(mode="wrap")
     @classmethod
     def _css_needs_items(cls, data: Any, handler: ModelWrapValidatorHandler[ColumnConfig]) -> Any:
@@ -193,8 +184,6 @@ class SiteConfig(ConfigModel):
             ]
         return data
 
-    _browser_installed = field_validator("render")(browser_installed)
-
     @model_validator(mode="after")
     def _columns_distinct(self) -> SiteConfig:
         problems: list[tuple[Loc, str]] = []
@@ -228,6 +217,16 @@ class SiteConfig(ConfigModel):
                 return self._effective(column)
         names = ", ".join(column.name for column in self.columns)
         raise KeyError(f"site {self.id!r} has no column {name!r} (columns: {names})")
+
+    def browser_columns(self) -> dict[Loc, tuple[str, ...]]:
+        """The columns set to ``render: browser``, by the key that sets it: a column's own
+        (``("columns", i, "render")``) or the site's (``("render",)``)."""
+        found: dict[Loc, list[str]] = {}
+        for index, column in enumerate(self.columns):
+            if (column.render or self.render) == "browser":
+                loc: Loc = ("columns", index, "render") if column.render else ("render",)
+                found.setdefault(loc, []).append(column.name)
+        return {loc: tuple(names) for loc, names in found.items()}
 
     def _effective(self, column: ColumnConfig) -> EffectiveColumn:
         adapter = column.adapter or self.adapter

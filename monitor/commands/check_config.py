@@ -1,4 +1,8 @@
-"""`eduwatch check-config [--config DIR]`: validate the configuration folder, all errors at once."""
+"""`eduwatch check-config [--config DIR]`: validate the configuration folder, all errors at once.
+
+Beyond the files: a warning (the exit status stays 0) names the columns set to `render: browser`
+that a crawl on this machine cannot render (no Chromium): the configuration is valid, and a
+distributed `eduwatch worker --browser` elsewhere may render them."""
 
 from __future__ import annotations
 
@@ -9,7 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from crawler.sites import ConfigError, load_sites
+from crawler.render.chromium import browser_missing
+from crawler.siteconfig.loader import key_line
+from crawler.siteconfig.messages import key_text
+from crawler.sites import ConfigError, LoadResult, load_sites
 from monitor.cli import add_command
 from monitor.config import (
     CONFIG_FILE,
@@ -24,12 +31,21 @@ EXIT_OK = 0
 EXIT_INVALID = 2
 
 
+EMBEDDED_SETTINGS = "monitor.scrapy_settings"  # the Scrapy settings of a crawl on this machine
+BROWSER_ELSEWHERE = (
+    "a crawl on this machine fails these columns (a distributed `eduwatch worker --browser` with a "
+    "browser can render them)"
+)
+
+
 @dataclass(frozen=True, slots=True)
 class CheckReport:
-    """What one checker found: a summary part (`32 sites, 97 columns, 32 enabled`) and errors."""
+    """What one checker found: a summary part (`32 sites, 97 columns, 32 enabled`), errors, and
+    warnings (not errors: about this machine, not the configuration)."""
 
     summary: str | None
     errors: tuple[ConfigError, ...] = ()
+    warnings: tuple[ConfigError, ...] = ()
 
 
 ConfigChecker = Callable[[Path], CheckReport]
@@ -38,7 +54,32 @@ ConfigChecker = Callable[[Path], CheckReport]
 def check_sites(config_dir: Path) -> CheckReport:
     """`config_dir/sites/*.yaml`."""
     result = load_sites(config_dir)
-    return CheckReport(summary=result.summary(), errors=result.errors)
+    return CheckReport(result.summary(), result.errors, browser_warnings(result))
+
+
+def browser_warnings(result: LoadResult) -> tuple[ConfigError, ...]:
+    """The columns set to `render: browser` that this machine cannot render, one warning per
+    `render` key that sets it; none when it has a browser (crawler.render.chromium)."""
+    located = [(site, site.browser_columns()) for site in result.sites]
+    if not any(columns for _, columns in located):
+        return ()
+    from scrapy.settings import Settings
+
+    settings = Settings()
+    settings.setmodule(EMBEDDED_SETTINGS, priority="project")
+    missing = browser_missing(settings)
+    if missing is None:
+        return ()
+    paths: dict[str, Path] = {}
+    for path in result.files:
+        paths.setdefault(path.stem, path)  # a valid site's file is named after its id
+    warnings: list[ConfigError] = []
+    for site, columns in located:
+        path = paths[site.id]
+        for loc, names in columns.items():
+            message = f"{', '.join(names)}: {missing}; {BROWSER_ELSEWHERE}"
+            warnings.append(ConfigError(path, key_line(path, loc), key_text(loc), message))
+    return tuple(warnings)
 
 
 # Every part of the configuration folder that has a loader has a checker here, run in order.
@@ -110,16 +151,21 @@ def run(args: argparse.Namespace) -> int:
 
 
 def check_config(config_dir: Path, out: TextIO, err: TextIO, *, connect: bool = False) -> int:
-    """Print each error as `file:line: key: what was expected` (exit 2), or a summary (exit 0)."""
+    """Print each error as `file:line: key: what was expected` (exit 2), or a summary (exit 0);
+    each warning as `warning: file:line: key: ...` (either way)."""
     summaries: list[str] = []
     errors: list[ConfigError] = []
+    warnings: list[ConfigError] = []
     reports = [checker(config_dir) for checker in CONFIG_CHECKERS]
     for report in [*reports, check_database(config_dir, connect)]:
         errors.extend(report.errors)
+        warnings.extend(report.warnings)
         if report.summary:
             summaries.append(report.summary)
     for error in errors:
         print(error.render(display_path(error.file)), file=out)
+    for warning in warnings:
+        print(f"warning: {warning.render(display_path(warning.file))}", file=out)
     if errors:
         files = len({error.file for error in errors})
         print(

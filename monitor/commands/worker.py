@@ -1,5 +1,7 @@
 """`eduwatch worker [--id NAME] [--browser] [-s NAME=VALUE ...]`: a crawl worker of distributed
-mode; with ``--browser`` it takes the work that needs a browser (Chromium on this machine)."""
+mode; with ``--browser`` it takes the work that needs a browser (Chromium on this machine, or
+``-s EDUWATCH_BROWSER_CDP_URL=...``; without either it exits 2). The site configuration needs no
+browser: a plain worker never renders."""
 
 from __future__ import annotations
 

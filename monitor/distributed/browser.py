@@ -5,8 +5,11 @@ Work is queued per render mode (``jobs:http``/``requests:http``, ``jobs:browser`
 jobs; their requests stay browser work. A plain worker that meets a challenge on a column set to
 ``render: auto`` sends that request on to the browser queue (``escalate``), and what its page
 yields is browser work too. Browser work is taken only by workers started with ``--browser``
-(``eduwatch worker --browser``, Chromium on their machine); their ``BrowserWorkMiddleware``
-renders each request with scrapy-playwright, in the site's own browser context.
+(``eduwatch worker --browser``, with Chromium on their machine or a CDP URL); their
+``BrowserWorkMiddleware`` renders each request with scrapy-playwright, in the site's own browser
+context. Whether a machine has a browser matters only to a ``--browser`` worker
+(``browser_worker_settings``): the site configuration is valid anywhere, and a plain worker or
+the leader never renders.
 
 Unlike the embedded mode, nothing is remembered between runs: each run of an ``auto`` column
 starts over plain HTTP, and the cookies a browser earned are not reused over plain HTTP.
@@ -22,8 +25,8 @@ from scrapy.http import Response
 from scrapy.settings import Settings
 
 from crawler.middlewares import VALIDATORS, ChallengeDetected
-from crawler.render.chromium import chromium_available, missing_message, playwright_settings
-from crawler.render.planner import DEFAULT_RENDER_TIMEOUT, rendered_response, to_browser
+from crawler.render.chromium import browser_missing, playwright_settings, render_timeout
+from crawler.render.planner import rendered_response, to_browser
 from crawler.sites import SiteConfig
 
 MODE = "eduwatch_browser"  # request meta: why it is browser work ("configured", "challenge")
@@ -53,11 +56,11 @@ class BrowserMissing(RuntimeError):
 
 
 def browser_worker_settings(settings: Settings) -> dict[str, Any]:
-    """The settings a ``--browser`` worker adds; BrowserMissing without a browser."""
-    remote = bool(settings.get("EDUWATCH_BROWSER_CDP_URL"))
-    chromium = settings.get("EDUWATCH_CHROMIUM") or None
-    if not (remote or chromium_available(chromium)):
-        raise BrowserMissing(f"eduwatch worker --browser: {missing_message(chromium)}")
+    """The settings a ``--browser`` worker adds; BrowserMissing without a browser (neither
+    Chromium here nor ``EDUWATCH_BROWSER_CDP_URL``)."""
+    missing = browser_missing(settings)
+    if missing is not None:
+        raise BrowserMissing(f"eduwatch worker --browser: {missing}")
     middlewares = dict(settings.getdict("DOWNLOADER_MIDDLEWARES"))
     middlewares["crawler.render.middleware.RenderMiddleware"] = None
     middlewares["monitor.distributed.browser.BrowserWorkMiddleware"] = 587
@@ -71,7 +74,7 @@ class BrowserWorkMiddleware:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.timeout = crawler.settings.getfloat("EDUWATCH_RENDER_TIMEOUT", DEFAULT_RENDER_TIMEOUT)
+        self.timeout = render_timeout(crawler.settings)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> BrowserWorkMiddleware:
