@@ -62,7 +62,6 @@ def browser_worker_settings(settings: Settings) -> dict[str, Any]:
     if missing is not None:
         raise BrowserMissing(f"eduwatch worker --browser: {missing}")
     middlewares = dict(settings.getdict("DOWNLOADER_MIDDLEWARES"))
-    middlewares["crawler.render.middleware.RenderMiddleware"] = None
     middlewares["monitor.distributed.browser.BrowserWorkMiddleware"] = 587
     return {**playwright_settings(settings), "DOWNLOADER_MIDDLEWARES": middlewares}
 

@@ -17,7 +17,7 @@ from loguru import logger
 
 from crawler.sites import SiteConfig
 from monitor.distributed.browser import BROWSER
-from monitor.distributed.keys import Keys
+from monitor.distributed.keys import Keys, as_text
 from monitor.distributed.leader import Leadership
 from monitor.distributed.runs import RunCloser
 from monitor.ingest import finish_run, start_run
@@ -119,7 +119,7 @@ class Dispatcher:
         overdue = self.client.zrangebyscore(self.keys.runs, "-inf", now or time.time())
         closed = []
         for raw in overdue:
-            run_id = int(str(raw.decode() if isinstance(raw, bytes) else raw))
+            run_id = int(as_text(raw))
             reason = f"not finished within its deadline ({self.deadline:g} s)"
             if self.closer.close(run_id, reason) is not None:
                 logger.warning("run {} closed as failed: {}", run_id, reason)

@@ -12,6 +12,11 @@ from dataclasses import dataclass
 RENDER_MODES = ("http", "browser")
 
 
+def as_text(value: object) -> str:
+    """A key or value as Redis answers it (bytes) as str."""
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
+
 @dataclass(frozen=True, slots=True)
 class Keys:
     prefix: str

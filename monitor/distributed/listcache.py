@@ -14,7 +14,7 @@ import redis
 
 from crawler.adapters.base import Listing, ListItem, PageRequest
 from crawler.spiders.listcache import CachedPage, Suspect
-from monitor.distributed.keys import Keys
+from monitor.distributed.keys import Keys, as_text
 
 TTL = 30 * 86400  # seconds a site's cache outlives its last poll
 
@@ -91,7 +91,7 @@ class SharedListCache:
         found = {}
         for url, value in raw.items():
             column, ok_runs = json.loads(value)
-            found[url.decode() if isinstance(url, bytes) else str(url)] = Suspect(column, ok_runs)
+            found[as_text(url)] = Suspect(column, ok_runs)
         return found
 
     def save_suspects(self, site: str, suspects: dict[str, Suspect]) -> None:

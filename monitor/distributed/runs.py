@@ -25,7 +25,7 @@ from loguru import logger
 
 from crawler.names import RunStatus
 from crawler.spiders.state import LISTED
-from monitor.distributed.keys import Keys
+from monitor.distributed.keys import Keys, as_text
 from monitor.distributed.probes import PROBED, Evidence, RunProbes
 from monitor.distributed.retry import REDIS_ERRORS
 from monitor.ingest import finish_run
@@ -60,11 +60,7 @@ def decode(raw: Mapping[Any, Any] | list[Any]) -> dict[str, str]:
     """A Redis hash (a mapping, or HGETALL's flat list from a script) as str -> str."""
     if isinstance(raw, list):
         raw = dict(zip(raw[::2], raw[1::2], strict=True))
-    return {_text(key): _text(value) for key, value in raw.items()}
-
-
-def _text(value: Any) -> str:
-    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+    return {as_text(key): as_text(value) for key, value in raw.items()}
 
 
 def outcome(
@@ -123,7 +119,7 @@ class RunCloser:
 
     def stalled(self) -> list[int]:
         """Open runs with no work pending whose last ack nobody heard (its reply was lost)."""
-        runs = [int(_text(raw)) for raw in self.client.zrange(self.keys.runs, 0, -1)]
+        runs = [int(as_text(raw)) for raw in self.client.zrange(self.keys.runs, 0, -1)]
         with self.client.pipeline(transaction=False) as pipe:
             for run_id in runs:
                 pipe.hget(self.keys.run(run_id), "pending")

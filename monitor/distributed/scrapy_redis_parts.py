@@ -29,7 +29,7 @@ from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 
 from monitor.distributed.browser import mode_of
-from monitor.distributed.keys import RENDER_MODES, Keys
+from monitor.distributed.keys import RENDER_MODES, Keys, as_text
 from monitor.distributed.retry import REDIS_ERRORS, Backlog
 
 RUN = "eduwatch_run"  # request meta: the run id the request belongs to
@@ -219,7 +219,7 @@ class LeasedQueue(PriorityQueue):
         moved = 0
         start = f"{self.keys.prefix}:taken:"
         for name in self.server.scan_iter(match=f"{start}*", count=100):
-            key = name.decode() if isinstance(name, bytes) else str(name)
+            key = as_text(name)
             mode, _, worker = key.removeprefix(start).partition(":")
             if mode not in RENDER_MODES:
                 mode, worker = "http", key.removeprefix(start)

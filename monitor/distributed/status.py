@@ -9,7 +9,7 @@ from typing import TextIO
 
 import redis
 
-from monitor.distributed.keys import RENDER_MODES, Keys
+from monitor.distributed.keys import RENDER_MODES, Keys, as_text
 from monitor.distributed.runs import decode
 
 
@@ -39,7 +39,7 @@ def read_workers(client: redis.Redis, keys: Keys) -> list[WorkerView]:
     views = []
     now = time.time()
     for raw in sorted(client.smembers(keys.workers)):
-        name = raw.decode() if isinstance(raw, bytes) else str(raw)
+        name = as_text(raw)
         info = decode(client.hgetall(keys.worker(name)))
         if not info:
             client.srem(keys.workers, name)

@@ -53,6 +53,11 @@ def worker_settings(
             "EDUWATCH_LEDGER": None,
             "ITEM_PIPELINES": {"monitor.distributed.pipeline.RunStorePipeline": 300},
             "CONCURRENT_REQUESTS": config.redis.concurrency,
+            # the embedded render planner: a worker's browser work goes by its queue instead
+            "DOWNLOADER_MIDDLEWARES": {
+                **settings.getdict("DOWNLOADER_MIDDLEWARES"),
+                "crawler.render.middleware.RenderMiddleware": None,
+            },
             "DOWNLOAD_SLOTS": {
                 site.id: {"delay": site.delay, "concurrency": site.concurrency} for site in sites
             },
