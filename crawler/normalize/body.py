@@ -79,9 +79,13 @@ def _chars(node: LexborNode) -> int:
     return len("".join(node.text().split()))
 
 
+def _link_chars(node: LexborNode) -> int:
+    return sum(_chars(link) for link in node.css("a"))
+
+
 def _prose_chars(node: LexborNode) -> int:
     """Text length without link text."""
-    return _chars(node) - sum(_chars(link) for link in node.css("a"))
+    return _chars(node) - _link_chars(node)
 
 
 def _outermost(nodes: list[LexborNode]) -> list[LexborNode]:
@@ -147,10 +151,11 @@ def _cms_nodes(page: Page, selector: str) -> list[LexborNode]:
             return []
         nodes = _comment_range(page.tree, *markers)
         return nodes if sum(_prose_chars(n) for n in nodes) >= MIN_CONTAINER_CHARS else []
-    matches = [m for m in page.tree.css(selector) if _prose_chars(m) >= MIN_CONTAINER_CHARS]
+    sized = [(_chars(match), match) for match in page.tree.css(selector)]
+    matches = [(chars, m) for chars, m in sized if chars - _link_chars(m) >= MIN_CONTAINER_CHARS]
     if not matches:
         return []
-    best = max(matches, key=_chars)
+    best = max(matches, key=lambda match: match[0])[1]  # the first of the longest
     if selector in GENERIC_CONTAINERS:
         return main_text_nodes(best) or [best]
     return [best]

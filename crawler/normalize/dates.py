@@ -140,9 +140,9 @@ def _best(found: list[tuple[DateKind, FoundDate]], kinds: tuple[DateKind, ...]) 
     return None
 
 
-def headline_dates(headline: LexborNode) -> list[tuple[DateKind, FoundDate]]:
+def headline_dates(page: Page, headline: LexborNode) -> list[tuple[DateKind, FoundDate]]:
     """Dates of the bounded window after the headline; bare dates only near its start."""
-    text = window(headline, include_start=False, max_chars=HEADLINE_WINDOW_CHARS)
+    text = page.text_after(headline, HEADLINE_WINDOW_CHARS)
     lines = text.split("\n")[:BARE_DATE_WINDOW_LINES]
     first_lines = sum(len(line) + 1 for line in lines)
     return dates_in_window(text, bare_until=min(BARE_DATE_WINDOW_CHARS, first_lines))
@@ -202,7 +202,7 @@ def _visible_date(
     title); a bare date just after or before the headline; a generic label anywhere.
     """
     labelled = (DateKind.PUBLISH, DateKind.GENERIC)
-    after = headline_dates(headline) if headline is not None else []
+    after = headline_dates(page, headline) if headline is not None else []
     chosen = _best(after, labelled)
     if chosen is not None:
         return chosen, after

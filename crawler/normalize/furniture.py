@@ -25,7 +25,11 @@ TOOL_WORDS = re.compile(
     r"上一[篇页条]|下一[篇页条]|首页|尾页|末页|共\s*\d+\s*页|第\s*\d+\s*页|\+\s*\d+|"
     r"(?<!\d)\d{1,3}(?!\d)|全文|阅读全文|展开全文|查看原文|相关阅读|相关链接|点赞|评论|举报"
 )
-TOOL_SEPARATORS = re.compile(r"[\s【】\[\]()<>|丨:,、/·»«>\-_—~*]*")
+TOOL_SEPARATOR = r"[\s【】\[\]()<>|丨:,、/·»«>\-_—~*]"
+# A line of tool words and separators, read left to right as ``TOOL_WORDS.sub`` reads it: a tool
+# word wherever one starts (atomic: its first matching alternative), else a separator; nothing
+# is tried again (possessive), so prose fails at its first character, not after a full scan.
+TOOL_LINE = re.compile(rf"(?:(?>{TOOL_WORDS.pattern})|{TOOL_SEPARATOR})*+")
 ANYWHERE = tuple(
     re.compile(pattern)
     for pattern in (
@@ -104,7 +108,7 @@ def is_furniture(paragraph: Paragraph) -> bool:
     text = paragraph.text
     if paragraph.table_row and _NUMBERS_ONLY.match(text):
         return False  # a row of figures, not a pager
-    if TOOL_SEPARATORS.fullmatch(TOOL_WORDS.sub(" ", text)):
+    if TOOL_LINE.fullmatch(text):
         return True
     if any(pattern.search(text) for pattern in ANYWHERE):
         return True
@@ -119,7 +123,7 @@ def is_metadata_line(text: str) -> bool:
 
 
 def _squeeze(text: str) -> str:
-    return re.sub(r"\s+", "", text)
+    return "".join(text.split())
 
 
 def _repeats_title(text: str, title: str) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from selectolax.lexbor import LexborNode
 
@@ -168,7 +168,7 @@ def extract_source(page: Page, rules: ExtractionRules, headline: LexborNode | No
             if found:
                 return found
     if headline is not None:
-        near = window(headline, include_start=False, max_chars=SOURCE_WINDOW_CHARS)
+        near = page.text_after(headline, SOURCE_WINDOW_CHARS)
         found = _labelled_source(near) or _byline_outlet(near)
         if found:
             return found
@@ -212,13 +212,26 @@ def _labelled_docno(text: str) -> str | None:
 def _standalone_docno(text: str) -> str | None:
     """A line of the page that is a document number alone, as directives print it under the
     headline (body extraction may have left that line out of the paragraphs)."""
-    for line in text.split("\n"):
+    for line in _lines_with(text, "号"):
         line = line.strip()
-        if "号" in line and len(line) <= DOCNO_LINE_CHARS:
+        if len(line) <= DOCNO_LINE_CHARS:
             match = DOCNO.fullmatch(unicodedata.normalize("NFKC", line))
             if match:
                 return _format_docno(match)
     return None
+
+
+def _lines_with(text: str, mark: str) -> Iterator[str]:
+    """The lines of ``text`` (split at ``\\n``) that hold ``mark``, in order; ``str.find`` skips
+    the others, where a loop over every line of a page would not."""
+    found = text.find(mark)
+    while found >= 0:
+        start = text.rfind("\n", 0, found) + 1
+        end = text.find("\n", found)
+        if end < 0:
+            end = len(text)
+        yield text[start:end]
+        found = text.find(mark, end)
 
 
 def _body_docno(paragraphs: Sequence[str]) -> str | None:
@@ -251,8 +264,7 @@ def extract_document_number(page: Page, paragraphs: Sequence[str], title: str) -
 def _description_metas(page: Page) -> list[str]:
     wanted = {name.lower() for name in DESCRIPTION_METAS}
     values = []
-    for node in page.tree.css("meta"):
-        attrs = node.attributes
+    for attrs in page.meta_tags:
         name = (attrs.get("name") or attrs.get("property") or "").strip().lower()
         content = (attrs.get("content") or "").strip()
         if name in wanted and content and content.lower() not in ("null", "none", "undefined"):

@@ -11,10 +11,11 @@ number of nodes, so a window never costs more than a small page.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterator
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from crawler.normalize.text import nfkc
 
 BLOCK_TAGS = frozenset(
     {
@@ -45,18 +46,21 @@ _MANY_SPACES = re.compile(r" {2,}")
 def is_hidden(node: LexborNode) -> bool:
     """Whether an element hides itself (inline ``display:none``, ``hidden``, class ``hide``)."""
     attrs = node.attributes
+    if not attrs:
+        return False
     if "hidden" in attrs:
         return True
     style = (attrs.get("style") or "").replace(" ", "").lower()
     if "display:none" in style or "visibility:hidden" in style:
         return True
-    classes = (attrs.get("class") or "").split()
-    return any(name in HIDDEN_CLASSES for name in classes)
+    classes = attrs.get("class")
+    return classes is not None and not HIDDEN_CLASSES.isdisjoint(classes.split())
 
 
 def _normalize_text_node(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text)
-    text = _LINE_BREAK.sub(" ", text)
+    text = nfkc(text)
+    if "\n" in text:
+        text = _LINE_BREAK.sub(" ", text)
     return _GAP.sub("\t", text)
 
 
@@ -64,16 +68,18 @@ def _leave(node: LexborNode, parts: list[str], boundary: int | None = None) -> L
     """The node after ``node``'s subtree in document order, noting the blocks it closes;
     None past the end of the page or of the ``boundary`` node (a ``mem_id``)."""
     current: LexborNode | None = node
+    tag = node.tag
     while current is not None:
-        if current.tag in BLOCK_TAGS:
+        if tag in BLOCK_TAGS:
             parts.append("\n")
-        if current.mem_id == boundary:
+        if boundary is not None and current.mem_id == boundary:
             return None
         following = current.next
         if following is not None:
             return following
         current = current.parent
-        if current is None or current.tag in ("body", "html"):
+        tag = current.tag if current is not None else None
+        if tag in ("body", "html"):
             return None
     return None
 
@@ -95,12 +101,14 @@ def window(start: LexborNode, *, include_start: bool, max_chars: int, within: bo
             size += len(text.strip())
             node = _leave(node, parts, boundary)
         elif node.is_element_node:
-            if node.tag in SKIP_TAGS or is_hidden(node):
+            tag = node.tag
+            if tag in SKIP_TAGS or is_hidden(node):
                 node = _leave(node, parts, boundary)
                 continue
-            if node.tag in BLOCK_TAGS:
+            if tag in BLOCK_TAGS:
                 parts.append("\n")
-            node = node.child if node.child is not None else _leave(node, parts, boundary)
+            child = node.child
+            node = child if child is not None else _leave(node, parts, boundary)
         else:
             node = _leave(node, parts, boundary)
     return tidy("".join(parts))
@@ -136,10 +144,15 @@ def tidy(text: str) -> str:
 
 
 def labelled_windows(tree: LexborHTMLParser, keyword: str, max_chars: int) -> Iterator[str]:
-    """Windows starting at each visible element whose own text holds ``keyword``."""
-    if not keyword or '"' in keyword or "\\" in keyword:
+    """Windows starting at each visible element whose own text holds ``keyword`` (a word).
+
+    Only the body is searched: outside it are ``<head>`` (skipped, and its scripts and styles
+    are often most of a page's text) and the whitespace between ``<head>`` and ``<body>``.
+    """
+    body = tree.body
+    if not keyword or '"' in keyword or "\\" in keyword or body is None:
         return
-    for node in tree.css(f':lexbor-contains("{keyword}")'):
+    for node in body.css(f':lexbor-contains("{keyword}")'):
         if node.tag in SKIP_TAGS or _in_skipped(node):
             continue
         yield window(node, include_start=True, max_chars=max_chars)

@@ -9,6 +9,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from crawler.normalize.challenge import is_challenge
 from crawler.normalize.decode import decode_html
 from crawler.normalize.model import ExtractionError
+from crawler.normalize.nearby import window
 
 _MIN_HTML_BYTES = 32
 
@@ -22,7 +23,16 @@ class Page:
     html: str
     encoding: str
     tree: LexborHTMLParser
+    _meta_tags: list[dict[str, str | None]] | None = field(default=None, repr=False)
     _metas: dict[str, str] | None = field(default=None, repr=False)
+    _after: dict[tuple[int, int], str] = field(default_factory=dict, repr=False)
+
+    @property
+    def meta_tags(self) -> list[dict[str, str | None]]:
+        """The attributes of every `<meta>`, in page order (read once)."""
+        if self._meta_tags is None:
+            self._meta_tags = [node.attributes for node in self.tree.css("meta")]
+        return self._meta_tags
 
     @property
     def metas(self) -> dict[str, str]:
@@ -32,8 +42,7 @@ class Page:
         """
         if self._metas is None:
             metas: dict[str, str] = {}
-            for node in self.tree.css("meta"):
-                attrs = node.attributes
+            for attrs in self.meta_tags:
                 name = attrs.get("name") or attrs.get("property") or attrs.get("itemprop")
                 content = (attrs.get("content") or "").strip()
                 if name and content and content.lower() != "null":
@@ -48,6 +57,16 @@ class Page:
             if value:
                 return value
         return None
+
+    def text_after(self, node: LexborNode, max_chars: int) -> str:
+        """``nearby.window`` just after ``node``, read once per node and length: the date and
+        the source both read the text under the headline. For the metadata steps, which run
+        before any step edits the tree."""
+        key = (node.mem_id, max_chars)
+        text = self._after.get(key)
+        if text is None:
+            text = self._after[key] = window(node, include_start=False, max_chars=max_chars)
+        return text
 
     @property
     def body(self) -> LexborNode | None:

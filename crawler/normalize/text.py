@@ -46,22 +46,52 @@ BIDI_CONTROLS = "\u200e\u200f\u202a-\u202e\u2066-\u2069"
 _INVISIBLE = re.compile(
     f"[\u200b\u200c\u200d\u2060\ufeff\u00ad\x00-\x08\x0e-\x1f\x7f-\x9f{BIDI_CONTROLS}]"
 )
-_SPACES = re.compile(r"\s+")
 # A line break of the HTML source between two Chinese characters renders as nothing (CSS Text:
 # segment breaks between East Asian wide characters are removed): `血\n管性` is `血管性`.
 _CJK = "\u2e80-\u9fff\uf900-\ufaff“”‘’"
 _CJK_LINE_BREAK = re.compile(f"(?<=[{_CJK}])[ \\t]*\\n\\s*(?=[{_CJK}])")
 
 
+# The compatibility characters of Chinese text, each with its NFKD form: full-width
+# `，：？！（）；`, ideographic and no-break spaces, `…`. A character and its NFKD form
+# decompose alike, so replacing them first leaves NFKC's result as it was; and text without
+# any other such character passes NFKC's quick check instead of being decomposed and composed
+# again.
+_COMMON_COMPATIBLE = tuple(
+    (char, unicodedata.normalize("NFKD", char)) for char in "，：？！（）；\u3000\xa0…"
+)
+
+
+def nfkc(text: str) -> str:
+    """``unicodedata.normalize("NFKC", text)``, several times faster on Chinese text."""
+    for char, plain in _COMMON_COMPATIBLE:
+        if char in text:
+            text = text.replace(char, plain)
+    return unicodedata.normalize("NFKC", text)
+
+
 def _clean_once(text: str) -> str:
-    text = unicodedata.normalize("NFKC", html.unescape(text))
-    text = _COMMENT.sub(" ", text)
-    text = _TAG.sub(" ", text)
-    text = _TAG_HEAD.sub(" ", text)
-    text = _TAG_TAIL.sub(" ", text)
+    text = nfkc(html.unescape(text))
+    if "<" in text or ">" in text:  # every markup pattern needs one of them
+        text = _COMMENT.sub(" ", text)
+        text = _TAG.sub(" ", text)
+        text = _TAG_HEAD.sub(" ", text)
+        text = _TAG_TAIL.sub(" ", text)
     text = _INVISIBLE.sub("", text)
-    text = _CJK_LINE_BREAK.sub("", text)
-    return _SPACES.sub(" ", text).strip()
+    if "\n" in text:
+        text = _CJK_LINE_BREAK.sub("", text)
+    return " ".join(text.split())
+
+
+def _is_fixed_point(cleaned: str) -> bool:
+    """Whether ``_clean_once`` would leave its own output unchanged: it has no entity, no
+    markup and no text NFKC changes (its whitespace is already folded, its invisibles gone)."""
+    return (
+        "&" not in cleaned
+        and "<" not in cleaned
+        and ">" not in cleaned
+        and unicodedata.is_normalized("NFKC", cleaned)
+    )
 
 
 def clean_text(text: str) -> str:
@@ -71,8 +101,8 @@ def clean_text(text: str) -> str:
     """
     for _ in range(8):
         cleaned = _clean_once(text)
-        if cleaned == text:
-            break
+        if cleaned == text or _is_fixed_point(cleaned):
+            return cleaned
         text = cleaned
     return text
 

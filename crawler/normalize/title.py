@@ -9,7 +9,6 @@ wins; without any, the stripped hint itself; without that, the page has no title
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from selectolax.lexbor import LexborNode
@@ -17,7 +16,7 @@ from selectolax.lexbor import LexborNode
 from crawler.normalize.model import ExtractionError, ExtractionRules
 from crawler.normalize.nearby import SKIP_TAGS, is_hidden
 from crawler.normalize.page import Page
-from crawler.normalize.text import clean_text
+from crawler.normalize.text import clean_text, nfkc
 
 TITLE_METAS = ("ArticleTitle", "og:title", "twitter:title", "title", "headline")
 SITE_NAME_METAS = ("SiteName", "og:site_name", "application-name")
@@ -51,12 +50,11 @@ MAX_CLIMB = 6
 CJK_WIDE = "\u2e80-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
 # CSS Text 3 segment-break rule: a source line break between two CJK characters renders as nothing.
 SEGMENT_BREAK = re.compile(rf"(?<=[{CJK_WIDE}])[ \t\r]*\n\s*(?=[{CJK_WIDE}])")
-_WHITESPACE = re.compile(r"\s+")
 
 
 def text_key(text: str) -> str:
     """NFKC text without any whitespace: for comparing titles written differently."""
-    return unicodedata.normalize("NFKC", _WHITESPACE.sub("", text))
+    return nfkc("".join(text.split()))
 
 
 def node_title(node: LexborNode) -> str:
@@ -172,18 +170,41 @@ def _context_weight(node: LexborNode) -> int:
 
 
 def _probe_hits(page: Page, probes: list[str]) -> list[LexborNode]:
-    """The elements whose own text holds a probe: one pass over the body's text nodes."""
+    """The elements whose own text holds a probe, once per such text node, in document order.
+
+    Lexbor finds the elements (``:lexbor-contains`` reads an element's own text nodes); the walk
+    that puts their text nodes in order enters only those elements and their ancestors.
+    """
     body = page.tree.body
     if body is None or not probes:
         return []
+    holders = body.css(", ".join(f':lexbor-contains("{probe}")' for probe in probes))
+    on_path = _with_ancestors(holders)
     hits: list[LexborNode] = []
-    for node in body.traverse(include_text=True):
-        if node.tag != "-text":
-            continue
-        text = node.text_content or ""
-        if any(probe in text for probe in probes) and node.parent is not None:
-            hits.append(node.parent)
+    stack = [(body, body.iter(include_text=True))]
+    while stack:
+        parent, children = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+        elif child.tag == "-text":
+            text = child.text_content or ""
+            if any(probe in text for probe in probes):
+                hits.append(parent)
+        elif child.mem_id in on_path:
+            stack.append((child, child.iter(include_text=True)))
     return hits
+
+
+def _with_ancestors(nodes: list[LexborNode]) -> set[int]:
+    """The memory ids of ``nodes`` and of all their ancestors."""
+    ids: set[int] = set()
+    for node in nodes:
+        current: LexborNode | None = node
+        while current is not None and current.mem_id not in ids:
+            ids.add(current.mem_id)
+            current = current.parent
+    return ids
 
 
 def _hinted_headline(page: Page, hints: list[Hint]) -> LexborNode | None:
