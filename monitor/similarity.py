@@ -16,19 +16,21 @@ the title key, never a scan. The store keeps the keys in an indexed table
 
 from __future__ import annotations
 
+import codecs
 import re
 import struct
+import sys
 import unicodedata
-from bisect import bisect_left
-from collections.abc import Hashable, Sequence
+from collections.abc import Collection, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
 from hashlib import blake2b
-from itertools import pairwise
-from operator import xor
+from itertools import compress, repeat
+from operator import and_, eq
 
 from crawler.names import SHANGHAI_FIXED as SHANGHAI
+from crawler.normalize.text import nfkc
 
 NUM_PERM = 120
 BANDS = 40
@@ -50,12 +52,17 @@ RECENCY_TOLERANCE = 0.03
 
 
 _CN_NUMERAL = "〇零一二三四五六七八九十百千万两"
+# A number: digits (`12`, `3.5`); a run of two or more Chinese numerals (`二〇二四`, `十三`); one
+# numeral after `第` or before a counter (`第九`, `五年`). That is
+# `\d+(?:\.\d+)?|[N]{2,}|(?<=第)[N]|[N](?=[年…])`, written to start with one character class so
+# that `re` scans for candidates in C (its charset prefix) instead of trying every position.
 _NUMBERS = re.compile(
-    rf"\d+(?:\.\d+)?|[{_CN_NUMERAL}]{{2,}}|(?<=第)[{_CN_NUMERAL}]"
-    rf"|[{_CN_NUMERAL}](?=[年月日号届批次期个项名轮季])"
+    rf"[\d{_CN_NUMERAL}](?:(?<=\d)\d*(?:\.\d+)?|[{_CN_NUMERAL}]+|(?<=第.)"
+    rf"|(?=[年月日号届批次期个项名轮季]))"
 )
-_NOT_TEXT = re.compile(r"[^\w#]+|_+")
-_FOLDED_NUMBERS = re.compile(r"#+")
+_NOT_TEXT = re.compile(r"[^\w#]")
+"""With ``_`` (a word character) removed beforehand: what folding drops."""
+_FOLDED_NUMBERS = re.compile(r"##+")
 
 _MASK32 = (1 << 32) - 1
 
@@ -63,9 +70,15 @@ _MASK32 = (1 << 32) - 1
 def fold_text(text: str) -> str:
     """NFKC, lower case, every number (years, dates, 二〇二四, 第十三, 〔2024〕12号) as ``#``,
     whitespace and punctuation dropped."""
-    text = unicodedata.normalize("NFKC", text).lower()
-    text = _NOT_TEXT.sub("", _NUMBERS.sub("#", text))
-    return _FOLDED_NUMBERS.sub("#", text)
+    text = _nfkc(text).lower()
+    text = _NUMBERS.sub("#", text).replace("_", "")
+    return _FOLDED_NUMBERS.sub("#", _NOT_TEXT.sub("", text))
+
+
+def _nfkc(text: str) -> str:
+    """``unicodedata.normalize("NFKC", text)``: stored text is normalized already (a quick
+    check), other Chinese text mostly needs full-width punctuation replaced (``nfkc``)."""
+    return text if unicodedata.is_normalized("NFKC", text) else nfkc(text)
 
 
 def fold_title(title: str) -> str:
@@ -99,18 +112,40 @@ class Sketch:
 
 def sketch(title: str, text: str) -> Sketch:
     """Fold the title and the body, and MinHash the body's character shingles."""
-    hashes = shingle_hashes(fold_text(text))
+    hashes = _shingle_set(fold_text(text))
     return Sketch(fold_title(title), minhash(hashes), len(hashes))
 
 
 def shingle_hashes(folded: str) -> list[int]:
     """Sorted distinct 64-bit hashes of the text's character 3-grams (simple tabulation hashing:
     one random table per position, XORed; a text shorter than 3 is one padded shingle)."""
+    return sorted(_shingle_set(folded))
+
+
+def _shingle_set(folded: str) -> set[int]:
+    """`shingle_hashes`, unsorted."""
     if not folded:
-        return []
-    folded = folded.ljust(SHINGLE, "\x00")
-    first, second, third = (list(map(table.__getitem__, folded)) for table in _TABLES)
-    return sorted(set(map(xor, map(xor, first, second[1:]), third[2:])))
+        return set()
+    return set(_shingle_values(folded.ljust(SHINGLE, "\x00")))
+
+
+def _shingle_values(folded: str) -> memoryview:
+    """The hash of every shingle of a text of at least SHINGLE characters, computed in bulk.
+
+    Each character becomes a record of its SHINGLE table values (8-byte words, `_RECORDS`,
+    looked up in C by ``charmap_encode``). Read as one little-endian integer, the value of table
+    p for the character p places further on is (SHINGLE + 1) * p words above table 0's value for
+    this one: XORing the integer with itself shifted down by those amounts leaves every
+    shingle's hash in the first word of its record. The shifts move whole words, so each word
+    keeps the native byte order that the memoryview reads.
+    """
+    records = codecs.charmap_encode(folded, "strict", _RECORDS)[0]
+    whole = int.from_bytes(records, "little")
+    mixed = whole
+    for position in range(1, SHINGLE):
+        mixed ^= whole >> (64 * (SHINGLE + 1) * position)
+    words = memoryview(mixed.to_bytes(len(records), "little")).cast("Q")
+    return words[: SHINGLE * (len(folded) - SHINGLE + 1) : SHINGLE]
 
 
 class _RandomTable(dict[str, int]):
@@ -130,24 +165,40 @@ class _RandomTable(dict[str, int]):
 _TABLES = tuple(_RandomTable(f"shingle{position}".encode()) for position in range(SHINGLE))
 
 
-def minhash(hashes: Sequence[int]) -> tuple[int, ...]:
-    """One-permutation MinHash of sorted 64-bit hashes: the least hash of each of NUM_PERM
-    equal ranges; an empty range takes the value of the first non-empty one on its probe path."""
+class _Records(dict[int, bytes]):
+    """Code point -> the character's values in `_TABLES`, as native 64-bit words, on first use."""
+
+    def __missing__(self, code: int) -> bytes:
+        char = chr(code)
+        value = b"".join(table[char].to_bytes(8, sys.byteorder) for table in _TABLES)
+        self[code] = value
+        return value
+
+
+_RECORDS = _Records()
+
+
+def minhash(hashes: Collection[int]) -> tuple[int, ...]:
+    """One-permutation MinHash of 64-bit hashes (in any order): the low 32 bits of the least hash
+    of each of NUM_PERM equal ranges (bin ``b`` holds ``ceil(b * 2**64 / NUM_PERM) <= h <
+    ceil((b + 1) * 2**64 / NUM_PERM)``, that is ``h * NUM_PERM >> 64 == b``); an empty range
+    takes the value of the first non-empty one on its probe path."""
     if not hashes:
         return ()
-    values: list[int | None] = []
-    bounds = _bin_bounds()
-    position = 0
-    for low, high in pairwise(bounds):
-        position = bisect_left(hashes, low, position)
-        inside = position < len(hashes) and hashes[position] < high
-        values.append(hashes[position] & _MASK32 if inside else None)
-    return tuple(_densify(values))
+    least = [_NO_HASH] * NUM_PERM
+    for value in hashes:  # one pass: cheaper than sorting
+        b = value * NUM_PERM >> 64
+        if value < least[b]:
+            least[b] = value
+    values = list(map(and_, least, repeat(_MASK32)))
+    empty = list(compress(range(NUM_PERM), map(eq, least, repeat(_NO_HASH))))
+    if empty:
+        _densify(values, empty)
+    return tuple(values)
 
 
-@cache
-def _bin_bounds() -> tuple[int, ...]:
-    return tuple(-(-(b << 64) // NUM_PERM) for b in range(NUM_PERM + 1))
+_NO_HASH = 1 << 64
+"""Above every 64-bit hash: the least value of an empty bin."""
 
 
 @cache
@@ -157,13 +208,11 @@ def _probe_order(empty_bin: int) -> tuple[int, ...]:
     return tuple(sorted(others, key=lambda b: blake2b(f"{empty_bin}:{b}".encode()).digest()))
 
 
-def _densify(values: list[int | None]) -> list[int]:
-    filled: list[int] = []
-    for index, value in enumerate(values):
-        if value is None:
-            value = next(v for b in _probe_order(index) if (v := values[b]) is not None)
-        filled.append(value)
-    return filled
+def _densify(values: list[int], empty: list[int]) -> None:
+    """Give each empty bin, in place, the value of the first non-empty bin on its probe path."""
+    skip = set(empty)
+    for index in empty:
+        values[index] = values[next(b for b in _probe_order(index) if b not in skip)]
 
 
 def estimate_jaccard(a: Sequence[int], b: Sequence[int]) -> float:
