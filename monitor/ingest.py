@@ -11,7 +11,11 @@ The crawler's last pipeline calls, per site run::
     finish_run(store, run_id, "ok" | "partial" | "failed", stats, error)
 
 Each call is its own transaction, so a crawl killed half way loses nothing it stored and stores
-nothing twice. Rules (DESIGN.md, "Rules that keep alerts trustworthy"):
+nothing twice. ``ingest_batch(store, [IngestRequest(site, column, ...), ...])`` stores several
+articles in one transaction, a SAVEPOINT each (the distributed worker's group commit); each
+article's outcome is the one `ingest_article` gives it.
+
+Rules (DESIGN.md, "Rules that keep alerts trustworthy"):
 
 - A site's first crawl, and the first crawl after its extraction rules changed, is a silent
   baseline: articles and versions are stored, no event is raised (a rules change can make a list
@@ -33,14 +37,15 @@ predecessor. `start_run` re-indexes the site's articles whose index rows are mis
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Insert, Table, bindparam, insert, select, update
+from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import instance_dict, set_committed_value
 
 from crawler.names import ChangeKind
 from crawler.normalize import NORMALIZER_VERSION, Article
@@ -52,7 +57,7 @@ from monitor.store import Store, recheck, runs
 from monitor.store import listing as listing_store
 from monitor.store.baseline import listed_in_baseline
 from monitor.store.events import record_event
-from monitor.store.models import ArticleVersion, CrawlRun, StoredArticle
+from monitor.store.models import ArticleVersion, CrawlRun, Site, StoredArticle
 from monitor.store.predecessors import Predecessor
 from monitor.store.recheck import Validators
 from monitor.store.runs import RunOutcome, RunStatus
@@ -64,7 +69,9 @@ __all__ = [
     "LINKING_HOOKS",
     "NO_HOOKS",
     "IngestHooks",
+    "IngestRequest",
     "IngestResult",
+    "Outcome",
     "Predecessor",
     "RunOutcome",
     "SiteRef",
@@ -75,6 +82,7 @@ __all__ = [
     "fingerprint",
     "finish_run",
     "ingest_article",
+    "ingest_batch",
     "known_urls",
     "listed_urls",
     "record_listing",
@@ -84,6 +92,25 @@ __all__ = [
 ]
 
 IngestKind = ChangeKind
+# statements built once, run for every article
+_ARTICLE_BY_KEY = (
+    select(StoredArticle).where(StoredArticle.url_key == bindparam("url_key")).with_for_update()
+)
+_ARTICLES = cast(Table, StoredArticle.__table__)
+_VERSIONS = cast(Table, ArticleVersion.__table__)
+_INSERT_ARTICLE = insert(_ARTICLES).returning(_ARTICLES.c.id)
+_INSERT_VERSION = insert(_VERSIONS).returning(_VERSIONS.c.id)
+_SET_CURRENT = (
+    update(_ARTICLES)
+    .where(_ARTICLES.c.id == bindparam("article_id"))
+    .values(current_version_id=bindparam("version_id"))
+)
+
+_RACE_ERRORS = (IntegrityError, ConcurrentIngestError)
+"""Another worker stored the same article first: tried once more, in a new transaction."""
+_CONFINED_ERRORS = (IntegrityError, DataError)
+"""Database errors of one statement: rolling back to the SAVEPOINT before it undoes them. Any
+other (a lost connection, a deadlock) may have spoiled the whole transaction."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +119,10 @@ class IngestResult:
     event_id: int | None
     article_id: int
     version_id: int
+
+
+Outcome = IngestResult | Exception
+"""What storing one article of a batch gave: its result, or what it raised."""
 
 
 class PredecessorFinder(Protocol):
@@ -141,9 +172,7 @@ def ingest_article(
     worker stored the same article first. Given a Session: the caller's transaction, no retry.
     ``validators``: the page answer's ETag/Last-Modified, kept for conditional re-checks (None:
     not known, the stored ones stay)."""
-    if fetched_at.tzinfo is None or fetched_at.utcoffset() is None:
-        raise IngestError(f"fetched_at {fetched_at!r} has no time zone")
-    request = _Request(
+    request = IngestRequest(
         site,
         column_name,
         category,
@@ -156,25 +185,87 @@ def ingest_article(
     )
     if isinstance(target, Session):
         return request.run(target)
+    return _store_alone(target, request)
+
+
+def ingest_batch(store: Store, requests: Sequence[IngestRequest]) -> list[Outcome]:
+    """Store several articles in one transaction, each in a SAVEPOINT of its own, so that one
+    article's failure spoils none of the others. Each outcome is what `ingest_article` returns
+    (or raises) for that article alone: one that lost a race to another worker is tried once
+    more in its own transaction after the batch commits. When the batch itself fails (its
+    commit, the connection), every article is stored alone, as by `ingest_article`."""
     try:
-        with target.transaction() as session:
+        with store.transaction() as session:
+            session.info["held"] = _shared_rows(session, requests)
+            outcomes = [_in_savepoint(session, request) for request in requests]
+    except Exception:
+        return [_outcome(_store_alone, store, request) for request in requests]
+    return [
+        _outcome(_store_once, store, request) if isinstance(outcome, _RACE_ERRORS) else outcome
+        for request, outcome in zip(requests, outcomes, strict=True)
+    ]
+
+
+def _shared_rows(session: Session, requests: Sequence[IngestRequest]) -> list[object]:
+    """The batch's crawl runs and sites, read once: the session's identity map holds rows only
+    while they are referenced, so without these references each article would read them again."""
+    run_ids = {request.crawl_run_id for request in requests} - {None}
+    site_ids = {request.site.id for request in requests}
+    held: list[object] = [session.get(CrawlRun, run_id) for run_id in run_ids]
+    return held + [session.get(Site, site_id) for site_id in site_ids]
+
+
+def _in_savepoint(session: Session, request: IngestRequest) -> Outcome:
+    """One article of a batch; what it raises is its outcome, its writes rolled back. A database
+    error that may have spoiled the whole transaction is raised (the batch fails)."""
+    try:
+        with session.begin_nested():
             return request.run(session)
-    except (IntegrityError, ConcurrentIngestError):
-        with target.transaction() as session:
-            return request.run(session)
+    except Exception as error:
+        if isinstance(error, SQLAlchemyError) and not isinstance(error, _CONFINED_ERRORS):
+            raise
+        return error
+
+
+def _store_alone(store: Store, request: IngestRequest) -> IngestResult:
+    """In its own transaction, retried once when another worker stored the article first."""
+    try:
+        return _store_once(store, request)
+    except _RACE_ERRORS:
+        return _store_once(store, request)
+
+
+def _store_once(store: Store, request: IngestRequest) -> IngestResult:
+    with store.transaction() as session:
+        return request.run(session)
+
+
+def _outcome(
+    store_one: Callable[[Store, IngestRequest], IngestResult], store: Store, request: IngestRequest
+) -> Outcome:
+    try:
+        return store_one(store, request)
+    except Exception as error:
+        return error
 
 
 @dataclass(frozen=True, slots=True)
-class _Request:
+class IngestRequest:
+    """One article to store and decide: what `ingest_article` is given, `ingest_batch` a list of."""
+
     site: SiteRef
     column_name: str | None
     category: str | None
     article: Article
     fetched_at: datetime
     crawl_run_id: int | None
-    normalizer_version: str
-    hooks: IngestHooks
+    normalizer_version: str = NORMALIZER_VERSION
+    hooks: IngestHooks = LINKING_HOOKS
     validators: Validators | None = None
+
+    def __post_init__(self) -> None:
+        if self.fetched_at.tzinfo is None or self.fetched_at.utcoffset() is None:
+            raise IngestError(f"fetched_at {self.fetched_at!r} has no time zone")
 
     def run(self, session: Session) -> IngestResult:
         if self.crawl_run_id is not None and session.get(CrawlRun, self.crawl_run_id) is None:
@@ -183,9 +274,7 @@ class _Request:
         silent = in_baseline(site_row, self.site.rules_hash)
         url = canonical_url(self.article.url)
         digest = fingerprint(self.article)
-        stored = session.scalars(
-            select(StoredArticle).where(StoredArticle.url_key == url_key(url)).with_for_update()
-        ).first()
+        stored = session.scalars(_ARTICLE_BY_KEY, {"url_key": url_key(url)}).first()
         if stored is None:
             return self._store_new(session, url, digest, silent)
         return self._store_seen(session, stored, url, digest, silent)
@@ -205,8 +294,7 @@ class _Request:
             status="active",
         )
         _keep_validators(stored, self.validators)
-        session.add(stored)
-        session.flush()
+        stored.id = _insert(session, _INSERT_ARTICLE, stored)
         version = self._add_version(session, stored, digest, previous=None)
         if silent or listed_in_baseline(session, self.site.id, url):
             return IngestResult("baseline", None, stored.id, version.id)
@@ -288,9 +376,9 @@ class _Request:
             crawl_run_id=self.crawl_run_id,
             previous_version_id=previous.id if previous is not None else None,
         )
-        session.add(version)
-        session.flush()
-        stored.current_version_id = version.id
+        version.id = _insert(session, _INSERT_VERSION, version)
+        session.execute(_SET_CURRENT, {"article_id": stored.id, "version_id": version.id})
+        set_committed_value(stored, "current_version_id", version.id)
         if self.hooks.index_version is not None:
             self.hooks.index_version(session, stored, version)
         return version
@@ -329,6 +417,14 @@ class _Request:
         if event_id is None:
             raise ConcurrentIngestError(f"{kind} event {key} exists: another worker stored it")
         return event_id
+
+
+def _insert(session: Session, statement: Insert, row: StoredArticle | ArticleVersion) -> int:
+    """INSERT a new row with a statement built once, not through the ORM's unit of work (several
+    times the cost per row); the object stays out of the session. Returns its id."""
+    given = instance_dict(row)
+    values = {c.key: given[c.key] for c in statement.table.columns if c.key in given}
+    return int(session.execute(statement, values).scalar_one())
 
 
 def mark_present(stored: StoredArticle, checked_at: datetime) -> None:

@@ -58,7 +58,14 @@ def _sketch(title: str, body: str) -> Sketch:
 
 
 def index_version(session: Session, article: StoredArticle, version: ArticleVersion) -> None:
-    """THE INDEX HOOK: the article's index rows now describe ``version``."""
+    """THE INDEX HOOK: the article's index rows now describe ``version``. A first version (none
+    before it) is a new article's, stored in this transaction: it has no rows to replace."""
+    _index(session, article, version, replace=version.previous_version_id is not None)
+
+
+def _index(
+    session: Session, article: StoredArticle, version: ArticleVersion, *, replace: bool
+) -> None:
     predecessors.store_sketch(
         session,
         article.id,
@@ -66,6 +73,7 @@ def index_version(session: Session, article: StoredArticle, version: ArticleVers
         authority_of(session, article.site_id),
         article.appeared_at,
         version_sketch(version),
+        replace=replace,
     )
 
 
@@ -92,7 +100,7 @@ def refresh_index(session: Session, site_id: str, limit: int = REFRESH_PER_RUN) 
             continue
         version = session.get(ArticleVersion, article.current_version_id)
         if version is not None:
-            index_version(session, article, version)
+            _index(session, article, version, replace=True)
     return len(stale)
 
 

@@ -7,14 +7,19 @@ later crawl; it was there before the baseline ended, so it raises no `new` event
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from crawler.urls import url_key
 from monitor.store.models import BaselineUrl
 
 _CHUNK = 500
+_URLS = cast(Table, BaselineUrl.__table__)
+_LISTED = select(_URLS.c.url_key).where(
+    _URLS.c.site_id == bindparam("site_id"), _URLS.c.url_key == bindparam("url_key")
+)  # built once, Core: asked for every new article
 
 
 def keep_baseline_urls(session: Session, site_id: str, urls: Iterable[str]) -> None:
@@ -37,7 +42,5 @@ def keep_baseline_urls(session: Session, site_id: str, urls: Iterable[str]) -> N
 
 def listed_in_baseline(session: Session, site_id: str, url: str) -> bool:
     """Whether a baseline run of the site listed this URL."""
-    query = select(BaselineUrl.url_key).where(
-        BaselineUrl.site_id == site_id, BaselineUrl.url_key == url_key(url)
-    )
-    return session.scalars(query).first() is not None
+    found = session.execute(_LISTED, {"site_id": site_id, "url_key": url_key(url)}).first()
+    return found is not None

@@ -7,15 +7,18 @@ transaction: an event is never recorded without them, nor twice.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from functools import cache
+from typing import Any, cast
 
-from sqlalchemy import Insert
+from sqlalchemy import Insert, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from crawler.names import EVENT_KINDS
 from monitor.store.deliveries import fan_out
 from monitor.store.models import Event
+
+_EVENTS = cast(Table, Event.__table__)
 
 
 def record_event(
@@ -45,8 +48,9 @@ def record_event(
         "old_version_id": old_version_id,
         "crawl_run_id": crawl_run_id,
     }
-    statement = _insert_ignoring_duplicates(session, values)
-    event_id: int | None = session.execute(statement).scalar_one_or_none()
+    session.flush()  # what is pending goes first, as before any ORM statement
+    statement = _insert_ignoring_duplicates(session.get_bind().dialect.name)
+    event_id: int | None = session.execute(statement, values).scalar_one_or_none()
     if event_id is not None:
         fan_out(
             session,
@@ -61,12 +65,13 @@ def record_event(
     return event_id
 
 
-def _insert_ignoring_duplicates(session: Session, values: dict[str, Any]) -> Insert:
-    dialect = session.get_bind().dialect.name
+@cache
+def _insert_ignoring_duplicates(dialect: str) -> Insert:
+    """INSERT ... ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, built once per dialect."""
     if dialect == "postgresql":
-        pg = postgresql.insert(Event).values(**values)
-        return pg.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(Event.id)
+        pg = postgresql.insert(_EVENTS)
+        return pg.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(_EVENTS.c.id)
     if dialect == "sqlite":
-        lite = sqlite.insert(Event).values(**values)
-        return lite.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(Event.id)
+        lite = sqlite.insert(_EVENTS)
+        return lite.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(_EVENTS.c.id)
     raise NotImplementedError(f"eduwatch stores events in SQLite or PostgreSQL, not {dialect}")

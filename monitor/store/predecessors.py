@@ -16,9 +16,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Select, delete, func, insert, or_, select
+from sqlalchemy import Select, Table, bindparam, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from monitor.similarity import (
@@ -70,6 +71,32 @@ class Lookup:
         return normalize_authority(self.authority)
 
 
+_SKETCHES = cast(Table, ArticleSketch.__table__)
+_BAND_KEYS = cast(Table, ArticleBandKey.__table__)
+# Core statements, built once: executing them skips the ORM's per-call statement handling
+_DELETE_BAND_KEYS = delete(_BAND_KEYS).where(_BAND_KEYS.c.article_id == bindparam("article_id"))
+_DELETE_SKETCH = delete(_SKETCHES).where(_SKETCHES.c.article_id == bindparam("article_id"))
+_INSERT_SKETCH = insert(_SKETCHES)
+_INSERT_BAND_KEYS = insert(_BAND_KEYS)
+_SKETCHES_OF = select(
+    _SKETCHES.c.article_id,
+    _SKETCHES.c.appeared_at,
+    _SKETCHES.c.title_key,
+    _SKETCHES.c.shingle_count,
+    _SKETCHES.c.signature,
+).where(_SKETCHES.c.article_id.in_(bindparam("ids", expanding=True)))
+_ARTICLES = cast(Table, StoredArticle.__table__)
+_VERSIONS = cast(Table, ArticleVersion.__table__)
+_DESCRIBE = (
+    select(_ARTICLES.c.url, _VERSIONS.c.id, _VERSIONS.c.title)
+    .join(_SKETCHES, _SKETCHES.c.article_id == _ARTICLES.c.id)
+    .join(_VERSIONS, _VERSIONS.c.id == _SKETCHES.c.version_id)
+    .where(_ARTICLES.c.id == bindparam("article_id"))
+)
+_Search = tuple[Select[int], dict[str, Any]]
+"""A cached statement and the parameters of one search."""
+
+
 def store_sketch(
     session: Session,
     article_id: int,
@@ -77,27 +104,33 @@ def store_sketch(
     authority: str,
     appeared_at: datetime,
     item: Sketch,
+    *,
+    replace: bool = True,
 ) -> None:
-    """Index (or re-index) an article: its sketch row and band keys replace any earlier ones."""
+    """Index (or re-index) an article: its sketch row and band keys replace any earlier ones.
+    ``replace`` False: the article has no index rows yet (stored just now), none are deleted."""
     scope = normalize_authority(authority)
-    session.execute(delete(ArticleBandKey).where(ArticleBandKey.article_id == article_id))
-    session.execute(delete(ArticleSketch).where(ArticleSketch.article_id == article_id))
-    session.execute(
-        insert(ArticleSketch).values(
-            article_id=article_id,
-            version_id=version_id,
-            scheme=SCHEME,
-            authority=scope,
-            appeared_at=appeared_at,
-            title_key=title_key(scope, item.title_fold),
-            shingle_count=item.shingle_count,
-            signature=pack_signature(item.signature),
-        )
+    connection = session.connection()
+    if replace:
+        connection.execute(_DELETE_BAND_KEYS, {"article_id": article_id})
+        connection.execute(_DELETE_SKETCH, {"article_id": article_id})
+    connection.execute(
+        _INSERT_SKETCH,
+        {
+            "article_id": article_id,
+            "version_id": version_id,
+            "scheme": SCHEME,
+            "authority": scope,
+            "appeared_at": appeared_at,
+            "title_key": title_key(scope, item.title_fold),
+            "shingle_count": item.shingle_count,
+            "signature": pack_signature(item.signature),
+        },
     )
     keys = band_keys(scope, item)
     if keys:
         rows = [{"band_key": key, "article_id": article_id} for key in keys]
-        session.execute(insert(ArticleBandKey), rows)
+        connection.execute(_INSERT_BAND_KEYS, rows)
 
 
 def find(session: Session, lookup: Lookup) -> Predecessor | None:
@@ -106,20 +139,12 @@ def find(session: Session, lookup: Lookup) -> Predecessor | None:
     tkey = title_key(scope, lookup.sketch.title_fold)
     ids: set[int] = set()
     if lookup.sketch.comparable:
-        ids.update(session.scalars(band_query(lookup)))
+        ids.update(session.scalars(*_band_search(lookup)))
     if tkey is not None:
-        ids.update(session.scalars(title_query(lookup, tkey)))
+        ids.update(session.scalars(*_title_search(lookup, tkey)))
     if not ids:
         return None
-    rows = session.execute(
-        select(
-            ArticleSketch.article_id,
-            ArticleSketch.appeared_at,
-            ArticleSketch.title_key,
-            ArticleSketch.shingle_count,
-            ArticleSketch.signature,
-        ).where(ArticleSketch.article_id.in_(sorted(ids)))
-    ).all()
+    rows = session.execute(_SKETCHES_OF, {"ids": sorted(ids)}).all()
     match = choose_predecessor([_candidate(row, lookup.sketch, tkey) for row in rows])
     if match is None:
         return None
@@ -128,38 +153,69 @@ def find(session: Session, lookup: Lookup) -> Predecessor | None:
 
 def band_query(lookup: Lookup) -> Select[int]:
     """Ids of the eligible articles sharing most band keys with the new one."""
-    keys = band_keys(lookup.scope, lookup.sketch)
-    shared = func.count()
-    return (
-        select(ArticleBandKey.article_id)
-        .join(ArticleSketch, ArticleSketch.article_id == ArticleBandKey.article_id)
-        .where(ArticleBandKey.band_key.in_(keys), *_eligible(lookup))
-        .group_by(ArticleBandKey.article_id)
-        .order_by(shared.desc(), ArticleBandKey.article_id.desc())
-        .limit(MAX_BAND_CANDIDATES)
-    )
+    statement, params = _band_search(lookup)
+    return statement.params(params)
 
 
 def title_query(lookup: Lookup, tkey: int) -> Select[int]:
     """Ids of the eligible articles with the same folded title, most recent first."""
+    statement, params = _title_search(lookup, tkey)
+    return statement.params(params)
+
+
+def _band_search(lookup: Lookup) -> _Search:
+    keys = band_keys(lookup.scope, lookup.sketch)
+    return _band_statement(_excluding(lookup)), {**_eligible_params(lookup), "keys": keys}
+
+
+def _title_search(lookup: Lookup, tkey: int) -> _Search:
+    return _title_statement(_excluding(lookup)), {**_eligible_params(lookup), "title_key": tkey}
+
+
+@cache
+def _band_statement(excluding: bool) -> Select[int]:
     return (
-        select(ArticleSketch.article_id)
-        .where(ArticleSketch.title_key == tkey, *_eligible(lookup))
-        .order_by(ArticleSketch.appeared_at.desc())
+        select(_BAND_KEYS.c.article_id)
+        .join(_SKETCHES, _SKETCHES.c.article_id == _BAND_KEYS.c.article_id)
+        .where(_BAND_KEYS.c.band_key.in_(bindparam("keys", expanding=True)))
+        .where(*_eligible(excluding))
+        .group_by(_BAND_KEYS.c.article_id)
+        .order_by(func.count().desc(), _BAND_KEYS.c.article_id.desc())
+        .limit(MAX_BAND_CANDIDATES)
+    )
+
+
+@cache
+def _title_statement(excluding: bool) -> Select[int]:
+    return (
+        select(_SKETCHES.c.article_id)
+        .where(_SKETCHES.c.title_key == bindparam("title_key"), *_eligible(excluding))
+        .order_by(_SKETCHES.c.appeared_at.desc())
         .limit(MAX_TITLE_CANDIDATES)
     )
 
 
-def _eligible(lookup: Lookup) -> list[Any]:
+def _eligible(excluding: bool) -> list[Any]:
     """Same scheme, same authority, published earlier, not the article itself."""
     clauses: list[Any] = [
-        ArticleSketch.scheme == SCHEME,
-        ArticleSketch.authority == lookup.scope,
-        ArticleSketch.appeared_at < lookup.before,
+        _SKETCHES.c.scheme == SCHEME,
+        _SKETCHES.c.authority == bindparam("scope"),
+        _SKETCHES.c.appeared_at < bindparam("before"),
     ]
-    if lookup.exclude_article_id is not None:
-        clauses.append(ArticleSketch.article_id != lookup.exclude_article_id)
+    if excluding:
+        clauses.append(_SKETCHES.c.article_id != bindparam("exclude"))
     return clauses
+
+
+def _excluding(lookup: Lookup) -> bool:
+    return lookup.exclude_article_id is not None
+
+
+def _eligible_params(lookup: Lookup) -> dict[str, Any]:
+    params: dict[str, Any] = {"scope": lookup.scope, "before": lookup.before}
+    if _excluding(lookup):
+        params["exclude"] = lookup.exclude_article_id
+    return params
 
 
 def _candidate(row: Any, item: Sketch, tkey: int | None) -> Candidate:
@@ -177,12 +233,7 @@ def _candidate(row: Any, item: Sketch, tkey: int | None) -> Candidate:
 
 
 def _describe(session: Session, article_id: int, score: float, reason: str) -> Predecessor | None:
-    row = session.execute(
-        select(StoredArticle.url, ArticleVersion.id, ArticleVersion.title)
-        .join(ArticleSketch, ArticleSketch.article_id == StoredArticle.id)
-        .join(ArticleVersion, ArticleVersion.id == ArticleSketch.version_id)
-        .where(StoredArticle.id == article_id)
-    ).first()
+    row = session.execute(_DESCRIBE, {"article_id": article_id}).first()
     if row is None:
         return None
     url, version_id, title = row
