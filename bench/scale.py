@@ -12,6 +12,9 @@ after) and Redis (127.0.0.1:6379, a key prefix of its own, deleted after). Print
 2. a first crawl of all 1,000 sites by 2 workers, then the no-change poll round over all of
    them: wall time, requests made, worker CPU seconds per site;
 3. each worker's memory (RSS) after those pages, with the page count.
+
+The workers' CPU per page (``CPU ms/page``) is the figure least moved by other load on the
+machine; pages/s and its ratio to bare Scrapy need a quiet machine.
 """
 
 from __future__ import annotations
@@ -324,8 +327,9 @@ class Leader:
 
 def workers_mode(
     farm: FarmServers, folder: Path, count: int, sites: list[int]
-) -> tuple[float, int, int]:
-    """Seconds, pages and articles stored for ``count`` workers crawling ``sites`` afresh."""
+) -> tuple[float, int, int, float]:
+    """Seconds, pages, articles stored and the workers' CPU seconds for ``count`` workers
+    crawling ``sites`` afresh."""
     with database() as url:
         config = write_config(
             folder / f"w{count}", farm.ports, url, f"ewbench-{secrets.token_hex(3)}"
@@ -336,12 +340,15 @@ def workers_mode(
         try:
             leader.wait_workers(count)
             farm.stats(reset=True)
+            cpu = workers.cpu_seconds()
             seconds = leader.crawl(sites)
+            cpu = workers.cpu_seconds() - cpu
             hits = farm.stats()
             return (
                 seconds,
                 hits.get("list", 0) + hits.get("article", 0),
                 stored_articles(leader.store),
+                cpu,
             )
         finally:
             workers.stop()
@@ -376,11 +383,11 @@ def run_bench(farm: FarmServers, folder: Path, args: argparse.Namespace) -> None
     print(f"farm: 1,000 sites x 2 columns (500 TRS, 500 Hanweb) on 127.0.0.1; pages: {page_kb}")
     each = f"{args.articles} articles a column"
     print(f"throughput set: {len(sites)} sites, {len(urls)} pages ({each})\n")
-    rows: list[tuple[str, float, int, int | None]] = []
+    rows: list[tuple[str, float, int, int | None, float | None]] = []
 
     farm.stats(reset=True)
     seconds = bare(urls)
-    rows.append(("bare Scrapy download (no parse, no store)", seconds, len(urls), None))
+    rows.append(("bare Scrapy download (no parse, no store)", seconds, len(urls), None, None))
 
     part = args.subprocess_sites // 2
     subset = [*range(part), *range(FAMILY_SITES, FAMILY_SITES + args.subprocess_sites - part)]
@@ -392,23 +399,26 @@ def run_bench(farm: FarmServers, folder: Path, args: argparse.Namespace) -> None
         hits = farm.stats()
         rows.append(
             (f"subprocess per crawl, 2 at a time ({len(subset)} sites)", seconds,
-             hits.get("list", 0) + hits.get("article", 0), stored_articles(store))
+             hits.get("list", 0) + hits.get("article", 0), stored_articles(store), None)
         )  # fmt: skip
         store.close()
 
     for count in (1, 2):
-        seconds, pages, stored = workers_mode(farm, folder, count, sites)
-        rows.append(
-            (f"{count} worker{'s' if count > 1 else ''} (PostgreSQL)", seconds, pages, stored)
-        )
+        seconds, pages, stored, cpu = workers_mode(farm, folder, count, sites)
+        name = f"{count} worker{'s' if count > 1 else ''} (PostgreSQL)"
+        rows.append((name, seconds, pages, stored, cpu))
 
     bare_rate = rows[0][2] / rows[0][1]
-    print(f"{'mode':<48}{'seconds':>9}{'pages':>8}{'pages/s':>9}{'stored/s':>10}{'x bare':>8}")
-    for name, seconds, pages, stored in rows:
+    print(
+        f"{'mode':<48}{'seconds':>9}{'pages':>8}{'pages/s':>9}{'stored/s':>10}{'x bare':>8}"
+        f"{'CPU ms/page':>13}"
+    )
+    for name, seconds, pages, stored, cpu in rows:
         rate = pages / seconds
         stored_rate = f"{stored / seconds:.1f}" if stored is not None else "-"
+        per_page = f"{cpu / pages * 1000:.1f}" if cpu is not None else "-"
         figures = f"{seconds:>9.1f}{pages:>8}{rate:>9.1f}{stored_rate:>10}{rate / bare_rate:>8.2f}"
-        print(f"{name:<48}{figures}")
+        print(f"{name:<48}{figures}{per_page:>13}")
     if not args.skip_farm_round:
         farm.stop()
         round_farm = start_farm(args.round_articles)
