@@ -21,7 +21,7 @@ from monitor.distributed.keys import Keys
 from monitor.distributed.leader import Leadership
 from monitor.distributed.probes import PROBED
 from monitor.distributed.runs import RunCloser
-from monitor.distributed.scrapy_redis_parts import CARRIED, RUN, LeasedQueue
+from monitor.distributed.scrapy_redis_parts import CARRIED, PREFETCH, RUN, LeasedQueue
 from monitor.store import open_store
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -91,7 +91,7 @@ def test_a_pop_is_a_lease_and_its_ack_counts_once(client: redis.Redis, keys: Key
     for path in ("a", "b"):
         queue.push(request(path))
     taken = queue.pop()
-    assert taken is not None and client.zcard(keys.taken("w1")) == 1
+    assert taken is not None and client.zcard(keys.taken("w1")) == 2  # the other prefetched
     assert queue.ack(taken) == 1  # one left in the run
     assert queue.ack(taken) is None  # acked already: nothing counted twice
     last = queue.pop()
@@ -103,12 +103,12 @@ def test_a_pop_whose_reply_was_lost_is_put_back_and_a_held_one_kept(
     client: redis.Redis, keys: Keys
 ) -> None:
     queue = queue_of(client, keys, "w1")
-    for path in ("held", "lost"):
-        queue.push(request(path, priority=0 if path == "held" else -1))
+    queue.push(request("held"))
     held = queue.pop()
     assert held is not None and held.url.endswith("held.html")
+    queue.push(request("lost"))
     # the pop script ran on Redis but its answer never reached the worker
-    client.evalsha(queue._pop.sha, 2, keys.requests(), keys.taken("w1"))
+    client.evalsha(queue._pop.sha, 2, keys.requests(), keys.taken("w1"), 1)
     assert (len(queue), client.zcard(keys.taken("w1"))) == (0, 2)
     assert queue.requeue_orphans() == 1
     assert queue.requeue_orphans() == 0
@@ -117,13 +117,31 @@ def test_a_pop_whose_reply_was_lost_is_put_back_and_a_held_one_kept(
     assert queue.ack(held) == 1 and queue.ack(back) == 0
 
 
+def test_a_pop_takes_a_few_requests_at_once_all_leased_and_given_back_on_close(
+    client: redis.Redis, keys: Keys
+) -> None:
+    queue = queue_of(client, keys, "w1")
+    for index in range(PREFETCH + 2):
+        queue.push(request(f"p{index}", priority=-index))
+    first = queue.pop()
+    assert first is not None and first.url.endswith("p0.html")  # in priority order
+    assert client.zcard(keys.taken("w1")) == PREFETCH  # the prefetched ones are leased too
+    assert len(queue) == PREFETCH + 1  # the engine still sees them as pending
+    assert queue.requeue_orphans() == 0  # held, not orphans
+    second = queue.pop()
+    assert second is not None and second.url.endswith("p1.html")
+    assert queue.give_back() == PREFETCH
+    assert (len(queue), client.zcard(keys.taken("w1"))) == (PREFETCH + 2, 0)
+
+
 def test_a_dead_workers_taken_requests_go_back_and_a_live_ones_stay(
     client: redis.Redis, keys: Keys
 ) -> None:
     alive, dead = queue_of(client, keys, "alive"), queue_of(client, keys, "dead")
-    for path in ("a", "b"):
-        alive.push(request(path))
-    assert alive.pop() is not None and dead.pop() is not None
+    alive.push(request("a"))
+    assert alive.pop() is not None
+    alive.push(request("b"))
+    assert dead.pop() is not None
     client.hset(keys.worker("alive"), "beat", "1")  # only the live one has a heartbeat
     assert alive.requeue_dead() == 1
     assert (len(alive), client.zcard(keys.taken("alive"))) == (1, 1)
@@ -165,11 +183,12 @@ def test_a_push_checks_its_run_fingerprints_and_a_replayed_one_is_one_push(
 def test_an_ack_carries_its_counts_once(
     client: redis.Redis, replaying: redis.Redis, keys: Keys
 ) -> None:
-    queue = queue_of(replaying, keys, "w1")
+    queue = queue_of(client, keys, "w1")
     for path in ("a", "b"):
         queue.push(request(path))
     taken = queue.pop()
     assert taken is not None
+    queue._ack = replaying.register_script(queue._ack.script)
     assert queue.ack(taken, {"col:x": "ok"}, {"articles": 1, "change:new": 1}) is None  # lost
     counters = client.hgetall(keys.run(7))
     assert counters[b"articles"] == b"1" and counters[b"change:new"] == b"1"

@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections import deque
 from collections.abc import Mapping
 from typing import Any
 
@@ -38,12 +39,15 @@ CARRIED = "eduwatch_carried"  # request meta: already counted in pending (a job'
 SEEN_TTL = 2 * 86400  # seconds a run's fingerprint set outlives its last use
 
 _POP = """
-local found = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-if #found == 0 then return false end
-redis.call('ZREM', KEYS[1], found[1])
-redis.call('ZADD', KEYS[2], found[2], found[1])
-return found[1]
+local found = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1, 'WITHSCORES')
+for i = 1, #found, 2 do
+  redis.call('ZREM', KEYS[1], found[i])
+  redis.call('ZADD', KEYS[2], found[i + 1], found[i])
+end
+return found
 """
+PREFETCH = 4
+"""Requests a pop takes at once (leased all the same): fewer round trips, little hoarding."""
 _PUSH = """
 if KEYS[3] ~= '' then
   local added = redis.call('SADD', KEYS[3], ARGV[3])
@@ -118,6 +122,7 @@ class LeasedQueue(PriorityQueue):
         self.mode: str = spider.mode
         self.taken_key = self.keys.taken(spider.worker_id, self.mode)
         self.members: dict[str, bytes] = {}  # lease token -> taken-set member
+        self.prefetched: deque[bytes] = deque()  # taken, not handed to the engine yet
         self._push = server.register_script(_PUSH)
         self._pop = server.register_script(_POP)
         self._untake = server.register_script(_UNTAKE)
@@ -139,10 +144,17 @@ class LeasedQueue(PriorityQueue):
         )
         return bool(pushed)
 
+    def __len__(self) -> int:
+        return int(self.server.zcard(self.key)) + len(self.prefetched)
+
     def pop(self, timeout: int = 0) -> Request | None:
-        data = self._pop(keys=[self.key, self.taken_key])
-        if not data:
+        """The next request, leased: taken with up to PREFETCH - 1 more in one script."""
+        if not self.prefetched:
+            found = self._pop(keys=[self.key, self.taken_key], args=[PREFETCH])
+            self.prefetched.extend(found[::2])
+        if not self.prefetched:
             return None
+        data = self.prefetched.popleft()
         request: Request = self._decode_request(data)
         token = hashlib.sha1(data).hexdigest()
         self.members[token] = data
@@ -198,12 +210,13 @@ class LeasedQueue(PriorityQueue):
         """All this worker has taken, back into the queue (a clean stop)."""
         moved = int(self._requeue(keys=[self.keys.worker("-"), self.taken_key, self.key], args=[]))
         self.members.clear()
+        self.prefetched.clear()
         return max(moved, 0)
 
     def requeue_orphans(self) -> int:
         """Put back what this worker's taken set holds that the worker does not: a pop whose
         reply was lost (Redis went down while answering, the client sent it again)."""
-        held = set(self.members.values())
+        held = set(self.members.values()) | set(self.prefetched)
         orphans = [
             (member, score)
             for member, score in self.server.zrange(self.taken_key, 0, -1, withscores=True)
