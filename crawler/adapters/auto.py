@@ -26,7 +26,14 @@ from crawler.adapters.datastore import largest_datastore, referer_of, window_of
 from crawler.adapters.hanweb import HanwebOptions, hanweb_page, proxy_answer
 from crawler.adapters.json_search import JsonSearchOptions
 from crawler.adapters.jsonlist import JsonPaging, find_records, load_json, parse_json_list
-from crawler.adapters.pager import next_link, numbered_next, page_count, query_value, suffix_of
+from crawler.adapters.pager import (
+    LinkTexts,
+    next_link,
+    numbered_next,
+    page_count,
+    query_value,
+    suffix_of,
+)
 from crawler.adapters.reading import page_items
 from crawler.adapters.trs import TrsOptions, trs_paging
 from crawler.siteconfig.options import PagedOptions
@@ -55,7 +62,10 @@ def auto_paging(
 ) -> tuple[tuple[PageRequest, ...], int | None, tuple[str, ...]]:
     """The next page: a next-page link, TRS ``index_N`` pages, or the ``page_url`` template."""
     page = response.request.page
-    url = next_link(tree, response.url, response.url) or numbered_next(tree, response.url, page)
+    texts = LinkTexts()
+    url = next_link(tree, response.url, response.url, texts) or numbered_next(
+        tree, response.url, page, texts
+    )
     count, _ = page_count(text, tree=tree)
     if count is not None and page >= count:
         return (), count, ("the last page",)
@@ -63,7 +73,7 @@ def auto_paging(
         return (PageRequest(url=url, page=page + 1),), count, ("next-page link",)
     trs_like = suffix_of(response.url, "index") or response.url.split("?", 1)[0].endswith("/")
     if count is not None and trs_like:
-        return trs_paging(tree, text, response, column_url, TrsOptions())
+        return trs_paging(tree, text, response, column_url, TrsOptions(), texts)
     following, count = templated_next(tree, text, response, column_url, options, had_items)
     if following is not None:
         return (following,), count, ("page_url template",)

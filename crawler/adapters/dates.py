@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from crawler.normalize.datetext import DATE_PATTERN, SHANGHAI, parse_date
 
@@ -87,6 +88,7 @@ def list_date(text: str, today: date | None = None, *, loose: bool = False) -> s
     return found.isoformat() if found else None
 
 
+@lru_cache(maxsize=256)  # an item's text nodes are asked twice: in its title, for its date
 def _lone_date(text: str) -> re.Match[str] | None:
     """The date of a text that holds a date and little else (labels, brackets, a time)."""
     text = text.strip()
@@ -114,7 +116,7 @@ def date_only(text: str, today: date | None = None) -> str | None:
 
 def full_date_in(text: str, today: date | None = None) -> str | None:
     """The first full date (with its year) anywhere in a text; never a bare ``MM-DD``."""
-    found = parse_date(text)
+    found = parse_date(text) if DIGIT.search(text) else None  # a date has digits
     if found is None or found.day > (today or shanghai_today()) + FUTURE_TOLERANCE:
         return None
     return found.day.isoformat()

@@ -17,6 +17,7 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -54,10 +55,23 @@ class Detected:
 
 
 def _own_classes(node: LexborNode) -> list[str]:
-    names = (node.attributes.get("class") or "").split()
+    return _kind_classes(node.attributes.get("class") or "")
+
+
+def _kind_classes(classes: str) -> list[str]:
+    """The names of a ``class`` attribute that are valid CSS names and no state class."""
     return [
-        name for name in names if name.lower() not in STATE_CLASSES and _CSS_NAME.fullmatch(name)
+        name
+        for name in classes.split()
+        if name.lower() not in STATE_CLASSES and _CSS_NAME.fullmatch(name)
     ]
+
+
+@lru_cache(maxsize=1024)
+def _signature(tag: str, classes: str) -> str:
+    """``tag.class`` of a tag and its ``class`` attribute, trailing digits dropped."""
+    names = sorted({_TRAILING_DIGITS.sub("", name) for name in _kind_classes(classes)})
+    return "".join([tag, *("." + n for n in names)])
 
 
 def describe(node: LexborNode, classes: list[str] | None = None) -> str:
@@ -78,8 +92,8 @@ class _Signatures:
         key = node.mem_id
         found = self.cache.get(key)
         if found is None:
-            names = sorted({_TRAILING_DIGITS.sub("", name) for name in _own_classes(node)})
-            found = self.cache[key] = "".join([node.tag or "", *("." + n for n in names)])
+            classes = node.attributes.get("class") or ""
+            found = self.cache[key] = _signature(node.tag or "", classes)
         return found
 
 
@@ -106,18 +120,24 @@ def candidate_groups(root: LexborNode, sigs: _Signatures) -> list[list[LexborNod
     """Members by (parent, signature) walking up from every followable link, then the same
     blocks merged under a common grandparent or great-grandparent."""
     groups: dict[tuple[int, str], dict[int, LexborNode]] = defaultdict(dict)
+    walked: dict[int, int] = {}  # node -> the least height above a link a walk passed it at
     for link in root.css("a"):
         if not may_lead_somewhere(link):
             continue
         node: LexborNode | None = link
-        for _ in range(MAX_ITEM_DEPTH):
-            if node is None or node.tag in _SKIPPED_ANCESTORS:
+        for height in range(MAX_ITEM_DEPTH):
+            if node is None:
                 break
+            tag = node.tag
+            key = node.mem_id
+            if tag in _SKIPPED_ANCESTORS or walked.get(key, MAX_ITEM_DEPTH) <= height:
+                break  # an earlier walk went on from this node as high or higher
+            walked[key] = height
             parent = node.parent
             if parent is None:
                 break
-            if node.tag in ITEM_TAGS:
-                groups[(parent.mem_id, sigs.of(node))].setdefault(node.mem_id, node)
+            if tag in ITEM_TAGS:
+                groups[(parent.mem_id, sigs.of(node))].setdefault(key, node)
             node = parent
     blocks = [list(members.values()) for members in groups.values()]
     return blocks + _merged([block for block in blocks if len(block) > 1], sigs)
@@ -156,8 +176,8 @@ def _siblings_alike(block: list[LexborNode], sigs: _Signatures) -> int:
 def _is_nav(reading: Reading, page_url: str) -> bool:
     """A menu entry, a pager word, a link to the page itself, or a row of links with no date
     (a column bar or pager row among the items of an old table layout)."""
-    title = reading.item.title
-    if len(title) < SHORT_TITLE or title in NAV_WORDS or reading.item.url == page_url:
+    title = reading.title
+    if len(title) < SHORT_TITLE or title in NAV_WORDS or reading.url == page_url:
         return True
     return is_link_row(reading)
 
@@ -177,20 +197,35 @@ class _Readings:
         return self.cache[key]
 
 
+def _dated_items(members: list[LexborNode], reader: _Readings) -> list[Reading] | None:
+    """The readings of the members that are items, not navigation; None when fewer than
+    ``MIN_DATED_SHARE`` of them are dated. Reading stops as soon as that share is out of reach,
+    even were every member left a dated item: a menu of long entries is read only halfway."""
+    real: list[Reading] = []
+    dated = 0
+    left = len(members)
+    for member in members:
+        left -= 1
+        reading = reader.of(member)
+        if reading is not None and not _is_nav(reading, reader.base):
+            real.append(reading)
+            dated += reading.visible_date or reading.url_dated
+        if dated + left < MIN_DATED_SHARE * (len(real) + left):
+            return None
+    return real or None
+
+
 def score_group(members: list[LexborNode], reader: _Readings, sigs: _Signatures) -> Detected | None:
-    base = reader.base
-    readings = [r for r in map(reader.of, members) if r is not None]
-    real = [r for r in readings if not _is_nav(r, base)]
-    if not real:
+    real = _dated_items(members, reader)
+    if real is None:
         return None
     count = len(real)
     shown = sum(r.visible_date for r in real) / count
     in_url = sum(r.url_dated for r in real) / count
-    dated = sum(r.visible_date or r.url_dated for r in real) / count
-    if dated < MIN_DATED_SHARE or (count < SMALL_GROUP and shown < 1):
+    if count < SMALL_GROUP and shown < 1:
         return None
-    title_length = statistics.median(len(r.item.title) for r in real)
-    crowd = statistics.mean(r.links for r in real)
+    title_length = statistics.median(len(r.title) for r in real)
+    crowd = sum(r.links for r in real) / count  # statistics.mean's, without its fractions
     score = (
         count
         * (1 + 2 * shown + 0.5 * in_url)

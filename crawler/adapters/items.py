@@ -43,11 +43,19 @@ Scope = LexborHTMLParser | LexborNode
 class Reading:
     """An item read without selectors, with what the detection scores it by."""
 
-    item: ListItem
+    title: str
+    url: str
+    date: str | None
     visible_date: bool  # the date was read from the item's text
     url_dated: bool  # the URL carries a day or a month (`t20240628_`, `/202309/`)
     links: int  # distinct link URLs in the item
     title_share: float = 1.0  # the main link's share of the text of all its links
+
+    @property
+    def item(self) -> ListItem:
+        """The item; made on demand, since the detection drops most readings (navigation)
+        and its file flag costs a URL split."""
+        return make_item(self.title, self.url, self.date)
 
 
 def _joined(base: str, href: str) -> str:
@@ -127,7 +135,7 @@ def _squeezed(text: str) -> str:
 def full_title(text: str, attribute: str, explicit: bool = False) -> str:
     """The title to keep from a link's cleaned text and its title attribute: the attribute when
     the text is cut (``...``/``…``) or is its start, or when the site names it (``explicit``)."""
-    if not attribute:
+    if not attribute or attribute == text:
         return text
     stem = TRUNCATED.sub("", text).strip()
     if not stem:
@@ -141,15 +149,21 @@ def full_title(text: str, attribute: str, explicit: bool = False) -> str:
 
 def visible_title(node: LexborNode) -> str:
     """A node's text without the parts that are just a date (a link wrapping title and date)."""
-    parts = [value for value in text_nodes(node) if not is_date_text(value)]
-    return clean_text("".join(parts))
+    return clean_text(_visible_text(node))
+
+
+def _visible_text(node: LexborNode) -> str:
+    """``visible_title`` before cleaning."""
+    return "".join([value for value in text_nodes(node) if not is_date_text(value)])
 
 
 def title_of(link: LexborNode, title_node: LexborNode | None, title_attr: str | None) -> str:
     """The full title of an item from its link (or the site's ``title`` node)."""
-    text = clean_text(title_node.text()) if title_node is not None else visible_title(link)
+    raw = title_node.text() if title_node is not None else _visible_text(link)
+    text = clean_text(raw)
     holder = title_node if title_node is not None and title_attr else link
-    attribute = clean_text(holder.attributes.get(title_attr or "title") or "")
+    raw_attribute = holder.attributes.get(title_attr or "title") or ""
+    attribute = _cleaned_attribute(raw_attribute, raw, text)
     if title_attr and not attribute and holder is not link:
         attribute = clean_text(link.attributes.get(title_attr) or "")
     title = full_title(text, attribute, explicit=title_attr is not None)
@@ -157,6 +171,13 @@ def title_of(link: LexborNode, title_node: LexborNode | None, title_attr: str | 
         image = link.css_first("img[alt]")
         title = clean_text(image.attributes.get("alt") or "") if image is not None else ""
     return title
+
+
+def _cleaned_attribute(attribute: str, raw_text: str, text: str) -> str:
+    """``clean_text(attribute)``, given the text it often repeats, raw and cleaned."""
+    if not attribute:
+        return ""
+    return text if attribute == raw_text else clean_text(attribute)
 
 
 def text_nodes(node: LexborNode) -> Iterable[str]:
@@ -218,10 +239,10 @@ def read_item(node: LexborNode, base: str, today: date) -> Reading | None:
     link, url, title = best
     shown = date_in(node, link.text(), today)
     day, month = url_date(url)
-    item = make_item(title, url, reconciled(shown, day.day.isoformat() if day else None))
+    found = reconciled(shown, day.day.isoformat() if day else None)
     link_chars = sum(urls.values())
     share = len(title) / link_chars if link_chars else 1.0
-    return Reading(item, shown is not None, month is not None, len(urls), share)
+    return Reading(title, url, found, shown is not None, month is not None, len(urls), share)
 
 
 MAIN_LINK_SHARE = 0.5  # an item's title link holds at least this share of its link text
@@ -267,11 +288,12 @@ def read_selected_item(
     day = _selected_date(node, selectors, today)
     if day is None:
         day = date_in(node, (title_node or link).text(), today)
-    if day is None and _url_day(url) is None:
+    url_day = _url_day(url)
+    if day is None and url_day is None:
         reading = read_item(node, base, today)
         if reading is not None and is_link_row(reading):
             return None  # a row of links with no date: navigation the selector also matched
-    return make_item(title, url, reconciled(day, _url_day(url)))
+    return make_item(title, url, reconciled(day, url_day))
 
 
 def read_selected(

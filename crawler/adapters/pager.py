@@ -5,7 +5,8 @@ links, ``{page}`` URL templates and query parameters edited in place."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -33,6 +34,7 @@ NEXT_CLASSES = re.compile(
 )
 PAGE_SUFFIXES = (".html", ".htm", ".shtml")
 MAX_PAGE_COUNT = 10_000
+_URL_SPACE = re.compile(r"[\t\r\n]")  # what urlsplit drops anywhere in a URL
 
 
 def page_count(
@@ -55,20 +57,39 @@ def page_count(
     return None, None
 
 
-def is_next_link(link: LexborNode) -> bool:
-    text = clean_text(link.text()).lower()
+@dataclass
+class LinkTexts:
+    """The cleaned text of links, by node: a page's pager searches read each link once."""
+
+    cache: dict[int, str] = field(default_factory=dict)
+
+    def of(self, link: LexborNode) -> str:
+        key = link.mem_id
+        found = self.cache.get(key)
+        if found is None:
+            found = self.cache[key] = clean_text(link.text())
+        return found
+
+
+def is_next_link(link: LexborNode, text: str | None = None) -> bool:
+    """A ``下一页``/``>``/``rel=next`` link; ``text``: its cleaned text, when known."""
+    text = (clean_text(link.text()) if text is None else text).lower()
     if text in NEXT_WORDS:
         return True
-    classes = link.attributes.get("class") or ""
-    rel = (link.attributes.get("rel") or "").lower()
+    attributes = link.attributes
+    classes = attributes.get("class") or ""
+    rel = (attributes.get("rel") or "").lower()
     return rel == "next" or (not text and NEXT_CLASSES.search(classes) is not None)
 
 
-def next_link(tree: LexborHTMLParser | LexborNode, base: str, current: str) -> str | None:
+def next_link(
+    tree: LexborHTMLParser | LexborNode, base: str, current: str, texts: LinkTexts | None = None
+) -> str | None:
     """The URL of the page's ``下一页``/``next`` link, unless it leads back to this page."""
     here = _without_fragment(current)
+    texts = LinkTexts() if texts is None else texts
     for link in tree.css("a"):
-        if is_next_link(link):
+        if is_next_link(link, texts.of(link)):
             url = link_url(link, base)
             if url and _without_fragment(url) != here:
                 return url
@@ -80,13 +101,16 @@ def is_script_count(pattern: str | None) -> bool:
     return pattern in {compiled.pattern for compiled in PAGE_COUNT_PATTERNS[:SCRIPT_PATTERNS]}
 
 
-def numbered_next(tree: LexborHTMLParser | LexborNode, base: str, page: int) -> str | None:
+def numbered_next(
+    tree: LexborHTMLParser | LexborNode, base: str, page: int, texts: LinkTexts | None = None
+) -> str | None:
     """The link numbered ``page + 1`` of a pager of numbered links (``1 2 3 … 30``), when the
     page has no ``下一页`` link; at least two numbered links make a pager."""
+    texts = LinkTexts() if texts is None else texts
     numbered = [
         (text, link)
         for link in tree.css("a")
-        if (text := clean_text(link.text()).strip("[]【】")).isdigit() and len(text) <= 4
+        if (text := texts.of(link).strip("[]【】")).isdigit() and len(text) <= 4
     ]
     if len(numbered) < 2:
         return None
@@ -174,8 +198,20 @@ def directory_of(url: str) -> str:
 def suffix_of(url: str, name: str) -> str | None:
     """``.html``/``.htm``/``.shtml`` when the URL names an ``index``-style page."""
     last = urlsplit(url).path.rsplit("/", 1)[-1]
-    match = re.fullmatch(rf"{re.escape(name)}(?:_\d+)?(\.s?html?)", last)
+    match = _page_name(name).fullmatch(last)
     return match.group(1) if match and match.group(1) in PAGE_SUFFIXES else None
+
+
+@lru_cache(maxsize=16)
+def _page_name(name: str) -> re.Pattern[str]:
+    """``name``, ``name_N`` with an HTML suffix, as the last step of a path."""
+    return re.compile(rf"{re.escape(name)}(?:_\d+)?(\.s?html?)")
+
+
+def may_name(href: str, name: str) -> bool:
+    """A cheap test that ``suffix_of`` may find ``name`` in ``href``: it holds the name (once
+    the tabs and line breaks that URL parsing drops are gone)."""
+    return name in href or name in _URL_SPACE.sub("", href)
 
 
 def page_links(

@@ -24,9 +24,11 @@ from crawler.adapters.base import Listing, ListResponse, PageRequest
 from crawler.adapters.common import ListAdapter, check_answer, decode, parse_html
 from crawler.adapters.pager import (
     IndexScheme,
+    LinkTexts,
     derive_first_index,
     directory_of,
     is_script_count,
+    may_name,
     next_link,
     numbered_next,
     page_count,
@@ -81,7 +83,8 @@ def _with_first(scheme: IndexScheme, first: int) -> IndexScheme:
 
 def _linked_suffix(tree: LexborHTMLParser, name: str) -> str | None:
     for link in tree.css("a[href]"):
-        found = suffix_of("/" + (link.attributes.get("href") or "").split("?", 1)[0], name)
+        href = link.attributes.get("href") or ""
+        found = may_name(href, name) and suffix_of("/" + href.split("?", 1)[0], name)
         if found:
             return found
     return None
@@ -93,15 +96,18 @@ def trs_paging(
     response: ListResponse,
     column_url: str,
     options: TrsOptions,
+    texts: LinkTexts | None = None,
 ) -> tuple[tuple[PageRequest, ...], int | None, tuple[str, ...]]:
-    """The next page's request, the page count, and notes on how they were found."""
+    """The next page's request, the page count, and notes on how they were found (``texts``:
+    the links' texts as far as the caller read them)."""
     page = response.request.page
     count, pattern = page_count(text, options.page_count_pattern, tree)
     counted = (f"{count} pages by {pattern}",) if count is not None else ()
     if count is not None and page >= count:
         return (), count, (*counted, "the last page")
-    following = next_link(tree, response.url, response.url) or numbered_next(
-        tree, response.url, page
+    texts = LinkTexts() if texts is None else texts
+    following = next_link(tree, response.url, response.url, texts) or numbered_next(
+        tree, response.url, page, texts
     )
     if following is not None:
         return (PageRequest(url=following, page=page + 1),), count, (*counted, "next-page link")
