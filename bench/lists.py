@@ -37,7 +37,8 @@ CORPUS_LISTS = {
 }
 
 
-def adapter(url: str, kind: str) -> ListAdapter:
+def adapter(url: str, kind: str, today: date = TODAY) -> ListAdapter:
+    """The ``kind`` adapter of a one-column site listing ``url``, reading dates as of ``today``."""
     raw = {
         "id": "bench",
         "name": "基准站",
@@ -48,7 +49,7 @@ def adapter(url: str, kind: str) -> ListAdapter:
     column = SiteConfig.model_validate(raw).effective_columns()[0]
     found = adapter_for(column)
     assert isinstance(found, ListAdapter)
-    return type(found)(column, today=TODAY)
+    return type(found)(column, today=today)
 
 
 def run(url: str, kind: str, body: bytes, page: int = 1) -> tuple[list[str], str | None, str]:

@@ -34,27 +34,14 @@ Parse = Callable[[], object]
 
 def page_sets() -> dict[str, list[Parse]]:
     """The parse calls of each page set (imports from the first ``sys.path`` tree)."""
-    from bench import farm
-    from crawler.adapters import adapter_for
+    from bench import farm, lists
     from crawler.adapters.base import ListResponse, PageRequest
-    from crawler.adapters.common import ListAdapter
-    from crawler.sites import SiteConfig
     from tests.fixture_site import build_site
     from tests.fixture_site.responses import FixtureRequest
     from tests.list_patterns import html_patterns
 
     def call(kind: str, url: str, body: bytes, page: int = 1) -> Parse:
-        raw = {
-            "id": "bench",
-            "name": "基准站",
-            "authority": "基准",
-            "adapter": kind,
-            "columns": [{"name": "栏目", "url": url, "category": "news"}],
-        }
-        column = SiteConfig.model_validate(raw).effective_columns()[0]
-        adapter = adapter_for(column)
-        assert isinstance(adapter, ListAdapter)
-        adapter = type(adapter)(column, today=TODAY)
+        adapter = lists.adapter(url, kind, TODAY)
         response = ListResponse(PageRequest(url, page), url, 200, body, "utf-8")
         return lambda: adapter.parse(response)
 

@@ -266,6 +266,16 @@ def test_feeds_have_an_entry_per_change_with_lead_and_link(
         assert entry.findtext(f"{ATOM}title", "").startswith("【")
 
 
+@pytest.mark.parametrize("name", ["%20", "%C2%85", "%E3%80%80"])
+def test_a_blank_name_is_an_empty_feed_not_an_error(client: TestClient, name: str) -> None:
+    for kind in ("sites", "authorities", "categories"):
+        response = client.get(f"/feeds/{kind}/{name}.atom")
+        assert response.status_code == 200, (kind, response.text)
+        assert ET.fromstring(response.content).findall(f"{ATOM}entry") == []
+    everything = ET.fromstring(client.get(f"/feeds/keywords/{name}.atom").content)
+    assert len(everything.findall(f"{ATOM}entry")) == 6  # a blank keyword filters nothing
+
+
 def test_the_hostile_title_stays_text_in_the_feed(client: TestClient) -> None:
     root = ET.fromstring(client.get("/feeds/keywords/双减.atom").content)
     [entry] = root.findall(f"{ATOM}entry")

@@ -14,10 +14,10 @@ from monitor.store.timeline import Change, ChangeFilter, list_changes
 from monitor.store.types import utcnow
 from monitor.web import data
 from monitor.web.labels import KIND_LABELS
-from monitor.web.params import TEXT, Blank, change_filter
+from monitor.web.params import TEXT, change_filter
 
 router = APIRouter(prefix="/feeds", tags=["feeds"])
-Name = Annotated[str, Path(pattern=TEXT), Blank]
+Name = Annotated[str, Path(pattern=TEXT)]  # a blank one (` `, `\x85`) names nothing: an empty feed
 
 
 class AtomResponse(Response):
