@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 
 from crawler.normalize import Article
 from monitor.config import ServiceConfig
+from monitor.distributed.items import RunArticle
 from monitor.distributed.pipeline import GroupCommit, RunStorePipeline
-from monitor.distributed.spider import RunArticle
 from monitor.errors import IngestError
 from monitor.ingest import (
     LINKING_HOOKS,

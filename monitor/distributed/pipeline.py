@@ -19,7 +19,7 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from monitor.distributed.spider import RunArticle
+from monitor.distributed.items import RunArticle
 from monitor.errors import ConcurrentIngestError
 from monitor.ingest import IngestRequest, IngestResult, Outcome, ingest_batch
 from monitor.ledger import STORE_ERRORS

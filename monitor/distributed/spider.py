@@ -60,7 +60,7 @@ from monitor.distributed.scrapy_redis_parts import RUN, LeasedQueue
 from monitor.ingest import SiteRef, record_listing
 from monitor.store import Store, open_configured
 
-__all__ = ["RunArticle", "WorkerSpider"]
+__all__ = ["WorkerSpider"]
 
 FIRST_PAGE_FAILURE = {"challenge": "challenge", "robots": "blocked", "list_error": "broken"}
 _Output = Iterator[Request | CrawledArticle]
