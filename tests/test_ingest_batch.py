@@ -362,7 +362,7 @@ def test_the_pipeline_sets_each_change_and_drops_only_the_article_not_stored(
     baselined(pg_store)
     key = peer_revised(pg_store, notice(1).url)
     run = Crawl(pg_store, now=T0 + DAY)
-    spider = SimpleNamespace(store=pg_store, sites={SITE.id: SITE}, _ref=lambda site: site)
+    spider = SimpleNamespace(store=pg_store, sites={SITE.id: SITE}, ref_of=lambda site: site)
     pipeline = RunStorePipeline(SimpleNamespace(spider=spider))
     too_long = replace(notice(7), document_number="号" * 300)
     articles = [notice(3), REVISED, too_long, notice(2, published_at=LAST_YEAR)]

@@ -51,7 +51,8 @@ class RunBook:
             """Queue the run's probes; how many (the spider's)."""
 
     # -- the store ---------------------------------------------------------------------------
-    def _ref(self, site: SiteConfig) -> SiteRef:
+    def ref_of(self, site: SiteConfig) -> SiteRef:
+        """The site as the store knows it (the storing pipeline asks too), made once."""
         if site.id not in self.refs:
             self.refs[site.id] = site_ref(site)
         return self.refs[site.id]

@@ -45,6 +45,17 @@ class Keys:
     def taken_pattern(self, mode: str = "*") -> str:
         return f"{self.prefix}:taken:{mode}:*"
 
+    @property
+    def every_taken(self) -> str:
+        """Pattern of every taken set, those named before modes (``taken:<worker>``) too."""
+        return f"{self.prefix}:taken:*"
+
+    def taken_owner(self, key: str) -> tuple[str, str]:
+        """The mode and worker of a taken set's key; one named before modes holds http work."""
+        rest = key.removeprefix(f"{self.prefix}:taken:")
+        mode, _, worker = rest.partition(":")
+        return (mode, worker) if mode in RENDER_MODES else ("http", rest)
+
     def worker(self, worker: str) -> str:
         """A worker's heartbeat hash (alive while it exists; expires after ``worker_ttl``)."""
         return f"{self.prefix}:worker:{worker}"

@@ -92,7 +92,7 @@ class RunStorePipeline:
         spider: Any = self.crawler.spider
         if not isinstance(item, RunArticle):
             return item
-        ref = spider._ref(spider.sites[item.site_id])
+        ref = spider.ref_of(spider.sites[item.site_id])
         try:
             request = IngestRequest(
                 ref, item.column, item.category, item.article, item.fetched_at, item.run_id

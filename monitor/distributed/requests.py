@@ -53,7 +53,7 @@ class RunRequests:
             self, run: int, token: str, fields: dict[str, str] | None = None, **increments: int
         ) -> None: ...
 
-        def _ref(self, site: SiteConfig) -> SiteRef: ...
+        def ref_of(self, site: SiteConfig) -> SiteRef: ...
 
     def make_request_from_data(self, data: bytes) -> list[Request]:
         job = json.loads(data)
@@ -162,7 +162,7 @@ class RunRequests:
     def _probe(self, run: int, counters: dict[str, str]) -> int:
         """Queue the run's probes (monitor.distributed.probes); how many."""
         site = self.sites[counters.get("site", "")]
-        probes = self.probes.choose(run, counters, site, self._ref(site))
+        probes = self.probes.choose(run, counters, site, self.ref_of(site))
         for url, column in probes:
             target = site.column(column)
             browser = "configured" if target.render == BROWSER else None

@@ -30,7 +30,7 @@ from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 
 from monitor.distributed.browser import mode_of
-from monitor.distributed.keys import RENDER_MODES, Keys, as_text
+from monitor.distributed.keys import Keys, as_text
 from monitor.distributed.retry import REDIS_ERRORS, Backlog
 
 RUN = "eduwatch_run"  # request meta: the run id the request belongs to
@@ -230,12 +230,9 @@ class LeasedQueue(PriorityQueue):
         """The taken sets of workers whose heartbeat expired, whatever their mode, back into
         their mode's queue (a set named before modes were, ``taken:<worker>``, is http work)."""
         moved = 0
-        start = f"{self.keys.prefix}:taken:"
-        for name in self.server.scan_iter(match=f"{start}*", count=100):
+        for name in self.server.scan_iter(match=self.keys.every_taken, count=100):
             key = as_text(name)
-            mode, _, worker = key.removeprefix(start).partition(":")
-            if mode not in RENDER_MODES:
-                mode, worker = "http", key.removeprefix(start)
+            mode, worker = self.keys.taken_owner(key)
             found = [self.keys.worker(worker), key, self.keys.requests(mode)]
             moved += max(0, int(self._requeue(keys=found, args=[])))
         return moved

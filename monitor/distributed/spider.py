@@ -172,7 +172,7 @@ class WorkerSpider(RunRequests, WorkerLife, RunBook, RedisSpider):
                 fresh = CachedPage(
                     target.name, listing.rule, listing.items, listing.next_requests, **seen
                 )
-                known = self._known(run, self._ref(site))
+                known = self._known(run, self.ref_of(site))
                 self.backlog.run(
                     lambda: self.probes.note_page(run, site.id, page.url, fresh, known),
                     "caching a list",
@@ -184,7 +184,7 @@ class WorkerSpider(RunRequests, WorkerLife, RunBook, RedisSpider):
             return
         fields = {f"col:{target.name}": "ok"} if page.page == 1 else {}
         self._count(run, fields, pages=1, items=len(listing.items), **rendered(response.meta))
-        ref = self._ref(site)
+        ref = self.ref_of(site)
         urls = [item.url for item in listing.items]
         record_listing(self.store, run, target.name, urls)
         known = self._known(run, ref)
